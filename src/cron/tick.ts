@@ -1,0 +1,62 @@
+/**
+ * The scheduled work that replaces long-lived workers: put expired leases back (or dead-letter
+ * them) and delete finished jobs past their retention. Runs from the Worker's `scheduled`
+ * handler, `POST /v1/tick`, and `edgeq serve`'s timer. Every driver call is bounded
+ * (`batchSize` jobs) and the loop stops when the store is clean or the time budget is spent, so
+ * 25,000 expired leases are worked off over a few ticks rather than one unbounded call.
+ *
+ * Cron schedules and in-process handlers plug in here later: each becomes one more bounded step.
+ */
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface TickResult {
+  /** Expired leases put back to wait for a retry. */
+  reclaimed: number;
+  /** Expired leases whose job had no attempts left, now dead. */
+  dead: number;
+  /** Finished jobs deleted after their retention. */
+  pruned: number;
+  /** False when the budget ran out with work left; the next tick continues. */
+  done: boolean;
+  elapsedMs: number;
+}
+
+export async function runTick(rt: Runtime): Promise<TickResult> {
+  const { batchSize: limit, budgetMs } = rt.tickOptions;
+  // Wall time for the budget, not the runtime's (possibly injected) queue clock.
+  const started = Date.now();
+  const inBudget = () => Date.now() - started < budgetMs;
+  const out: TickResult = { reclaimed: 0, dead: 0, pruned: 0, done: false, elapsedMs: 0 };
+
+  let reclaimDone = false;
+  while (inBudget()) {
+    const now = rt.now();
+    const r = await rt.call(() => rt.driver.reclaim({ now, limit, backoff: rt.backoff() }));
+    out.reclaimed += r.requeued;
+    out.dead += r.dead;
+    if (r.requeued + r.dead < limit) {
+      reclaimDone = true;
+      break;
+    }
+  }
+  let pruneDone = false;
+  while (reclaimDone && inBudget()) {
+    const now = rt.now();
+    const r = await rt.call(() =>
+      rt.driver.prune({
+        now,
+        finishedBefore: now - rt.limits.completedRetentionMs,
+        deadBefore: now - rt.limits.deadRetentionMs,
+        limit,
+      }),
+    );
+    out.pruned += r.pruned;
+    if (r.pruned < limit) {
+      pruneDone = true;
+      break;
+    }
+  }
+  out.done = reclaimDone && pruneDone;
+  out.elapsedMs = Date.now() - started;
+  return out;
+}

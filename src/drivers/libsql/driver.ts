@@ -1,0 +1,391 @@
+/**
+ * libSQL / SQLite driver over @libsql/client, with drizzle-orm for the typed reads. Works with
+ * `file:` and `:memory:` databases (Node) and remote `libsql://`, `http(s)://` URLs (Turso, and
+ * Workers, which only have the web client).
+ *
+ * Every state change is one client call: a single statement, or one `BEGIN IMMEDIATE` batch when
+ * a fenced write must also say why it failed. `write` batches take SQLite's writer lock up front,
+ * so concurrent writers queue on the busy timeout instead of deadlocking on a lock upgrade; a
+ * SQLITE_BUSY that still gets through is retried here (the transaction did not commit, so the
+ * retry is safe) and never reaches a caller.
+ */
+import type { Client, InStatement, ResultSet, Row } from '@libsql/client';
+import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import {
+  type AckOutcome,
+  type AckParams,
+  type AckResult,
+  type CancelParams,
+  type CancelResult,
+  type ClaimParams,
+  type ClaimResult,
+  type Driver,
+  type EnqueueParams,
+  type EnqueueResult,
+  type ExtendParams,
+  type ExtendResult,
+  emptyCounts,
+  type FenceError,
+  type GetParams,
+  type JobRecord,
+  type JobState,
+  type ListParams,
+  type ListResult,
+  type NackParams,
+  type NackResult,
+  type NewJob,
+  type PauseParams,
+  type PruneParams,
+  type QueueInfo,
+  type QueuesParams,
+  type ReclaimParams,
+  type ReclaimResult,
+  type ReplayParams,
+} from '../types.js';
+import { migrate } from './migrate.js';
+import { claimedRow, recordOf } from './rows.js';
+import * as S from './statements.js';
+import { jobs } from './tables.js';
+
+export interface LibsqlDriverOptions {
+  client: Client;
+  /** Whether the database is a local file or memory (enables WAL, declares capabilities). */
+  local: 'file' | 'memory' | false;
+  /** Attempts on SQLITE_BUSY before giving up (default 20, about 2 s in all). */
+  busyRetries?: number;
+}
+
+export class LibsqlDriver implements Driver {
+  readonly name = 'libsql';
+  readonly capabilities: { durable: boolean; shared: boolean };
+  readonly client: Client;
+  readonly #db: LibSQLDatabase;
+  readonly #opts: LibsqlDriverOptions;
+  #ready: Promise<void> | undefined;
+
+  constructor(opts: LibsqlDriverOptions) {
+    this.#opts = opts;
+    this.client = opts.client;
+    this.#db = drizzle(opts.client);
+    const durable = opts.local !== 'memory';
+    this.capabilities = { durable, shared: durable };
+  }
+
+  /** Applies pending migrations; runs once per instance before the first operation. */
+  migrate(): Promise<void> {
+    this.#ready ??= migrate(this.client, this.#opts.local === 'file').catch((err: unknown) => {
+      this.#ready = undefined; // let the next call try again
+      throw err;
+    });
+    return this.#ready;
+  }
+
+  /** Runs one client call after migrations, retrying SQLITE_BUSY with jittered backoff. */
+  async #run<T>(op: () => Promise<T>): Promise<T> {
+    await this.migrate();
+    const retries = this.#opts.busyRetries ?? 20;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (attempt >= retries || !isBusy(err)) throw err;
+        const wait = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  #write(stmts: InStatement[]): Promise<ResultSet[]> {
+    return this.#run(() => this.client.batch(stmts, 'write'));
+  }
+
+  #exec(stmt: InStatement): Promise<ResultSet> {
+    return this.#run(() => this.client.execute(stmt));
+  }
+
+  /** Statements that insert `list` and report which were created; results start at `from`. */
+  #enqueueStmts(ns: string, now: number, list: NewJob[], onlyIf?: S.Condition): InStatement[] {
+    const out: InStatement[] = [];
+    if (!onlyIf)
+      out.push(
+        S.registerQueues(
+          ns,
+          now,
+          list.map((j) => j.queue),
+        ),
+      );
+    out.push(S.insertJobs(ns, now, list, onlyIf));
+    const owners = S.keyOwners(ns, list);
+    if (owners) out.push(owners);
+    return out;
+  }
+
+  #enqueueResults(list: NewJob[], inserted: ResultSet, owners?: ResultSet): EnqueueResult[] {
+    const created = new Set(inserted.rows.map((r) => String(r.id)));
+    const byKey = new Map<string, string>();
+    for (const r of owners?.rows ?? []) byKey.set(`${r.queue}\0${r.idem_key}`, String(r.id));
+    const seen = new Set<string>();
+    return list.map((j) => {
+      const owner = j.key === undefined ? undefined : byKey.get(`${j.queue}\0${j.key}`);
+      const id = owner ?? j.id;
+      // A batch may carry one key twice: only the first of them was created.
+      const isNew = created.has(id) && id === j.id && !seen.has(id);
+      seen.add(id);
+      return { id, created: isNew };
+    });
+  }
+
+  async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
+    if (!p.jobs.length) return [];
+    const stmts = this.#enqueueStmts(p.ns, p.now, p.jobs);
+    const [, inserted, owners] = await this.#write(stmts);
+    return this.#enqueueResults(p.jobs, inserted!, owners);
+  }
+
+  /** Ack statements for a batch: [which exist, the update]. */
+  #ackStmts(ns: string, now: number, acks: AckParams['acks']): InStatement[] {
+    return [
+      S.existing(
+        ns,
+        acks.map((a) => a.id),
+      ),
+      S.ackJobs(ns, now, acks),
+    ];
+  }
+
+  #ackOutcomes(acks: AckParams['acks'], exist: ResultSet, done: ResultSet): AckOutcome[] {
+    const present = new Set(exist.rows.map((r) => String(r.id)));
+    const completed = new Set(done.rows.map((r) => String(r.id)));
+    return acks.map((a) => {
+      // The same job twice in one call: only its first ack can have done it.
+      if (completed.delete(a.id)) return { id: a.id, ok: true };
+      return { id: a.id, ok: false, error: present.has(a.id) ? 'lease_lost' : 'not_found' };
+    });
+  }
+
+  async claim(p: ClaimParams): Promise<ClaimResult> {
+    const acks = p.acks ?? [];
+    const claim: InStatement = {
+      sql: S.CLAIM,
+      args: {
+        ns: p.ns,
+        queue: p.queue,
+        now: p.now,
+        limit: p.limit,
+        token: p.leaseToken,
+        lease_ms: p.leaseMs ?? null,
+      },
+    };
+    const stmts = acks.length ? [...this.#ackStmts(p.ns, p.now, acks), claim] : [claim];
+    const results = acks.length ? await this.#write(stmts) : [await this.#exec(claim)];
+    const claimed = results[results.length - 1]!.rows.map(claimedRow);
+    claimed.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id));
+    return {
+      jobs: claimed.map(({ runAt: _, ...job }) => job),
+      acks: acks.length ? this.#ackOutcomes(acks, results[0]!, results[1]!) : [],
+    };
+  }
+
+  async extend(p: ExtendParams): Promise<ExtendResult> {
+    const [exist, upd] = await this.#write([
+      S.existing(p.ns, [p.id]),
+      {
+        sql: S.EXTEND,
+        args: { ns: p.ns, id: p.id, token: p.leaseToken, now: p.now, lease_ms: p.leaseMs },
+      },
+    ]);
+    const row = upd!.rows[0];
+    if (!row) return { ok: false, error: fence(exist!) };
+    return { ok: true, leaseExpiresAt: Number(row.lease_expires_at) };
+  }
+
+  async ack(p: AckParams): Promise<AckResult> {
+    if (!p.acks.length) return { acks: [], enqueued: [] };
+    const follow = p.enqueue ?? [];
+    if (follow.length && p.acks.length !== 1) {
+      throw new Error('[edgeq] [libsql] follow-up jobs need exactly one ack');
+    }
+    const stmts = this.#ackStmts(p.ns, p.now, p.acks);
+    if (follow.length) {
+      const a = p.acks[0]!;
+      // Registered before the ack, so the ack is the statement `changes()` looks back at.
+      stmts.splice(
+        1,
+        0,
+        S.registerQueues(
+          p.ns,
+          p.now,
+          follow.map((j) => j.queue),
+        ),
+      );
+      const onlyIf: S.Condition = {
+        sql: `changes() > 0 AND EXISTS (SELECT 1 FROM edgeq_jobs WHERE ns = ? AND id = ? AND state = 'completed' AND lease_token = ? AND finished_at = ?)`,
+        args: [p.ns, a.id, a.leaseToken, p.now],
+      };
+      stmts.push(...this.#enqueueStmts(p.ns, p.now, follow, onlyIf));
+    }
+    const res = await this.#write(stmts);
+    const [exist, done] = follow.length ? [res[0]!, res[2]!] : [res[0]!, res[1]!];
+    const acks = this.#ackOutcomes(p.acks, exist, done);
+    const enqueued =
+      follow.length && acks[0]?.ok ? this.#enqueueResults(follow, res[3]!, res[4]) : [];
+    return { acks, enqueued };
+  }
+
+  async nack(p: NackParams): Promise<NackResult> {
+    const [exist, upd] = await this.#write([
+      S.existing(p.ns, [p.id]),
+      {
+        sql: S.NACK,
+        args: {
+          ns: p.ns,
+          id: p.id,
+          token: p.leaseToken,
+          now: p.now,
+          dead: p.dead ? 1 : 0,
+          retry_at: p.retryAt ?? null,
+          error: p.error ?? null,
+          ...S.backoffArgs(p.backoff),
+        },
+      },
+    ]);
+    const row = upd!.rows[0];
+    if (!row) return { ok: false, error: fence(exist!) };
+    return row.state === 'dead'
+      ? { ok: true, state: 'dead' }
+      : { ok: true, state: 'queued', runAt: Number(row.run_at) };
+  }
+
+  async reclaim(p: ReclaimParams): Promise<ReclaimResult> {
+    const rs = await this.#exec({
+      sql: S.reclaim(p.ns === undefined),
+      args: {
+        now: p.now,
+        limit: p.limit,
+        ...S.backoffArgs(p.backoff),
+        ...(p.ns === undefined ? {} : { ns: p.ns }),
+      },
+    });
+    const dead = rs.rows.filter((r) => r.state === 'dead').length;
+    return { requeued: rs.rows.length - dead, dead };
+  }
+
+  async get(p: GetParams): Promise<JobRecord | null> {
+    const rows = await this.#run(() =>
+      this.#db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.ns, p.ns), eq(jobs.id, p.id))),
+    );
+    return rows[0] ? recordOf(rows[0], p.now) : null;
+  }
+
+  async list(p: ListParams): Promise<ListResult> {
+    const where: SQL[] = [eq(jobs.ns, p.ns), eq(jobs.queue, p.queue)];
+    if (p.state === 'scheduled') where.push(eq(jobs.state, 'queued'), gt(jobs.runAt, p.now));
+    else if (p.state === 'queued') where.push(eq(jobs.state, 'queued'), lte(jobs.runAt, p.now));
+    else where.push(eq(jobs.state, p.state));
+    if (p.cursor !== undefined) where.push(gt(jobs.id, p.cursor));
+    const rows = await this.#run(() =>
+      this.#db
+        .select()
+        .from(jobs)
+        .where(and(...where))
+        .orderBy(asc(jobs.id))
+        .limit(p.limit + 1),
+    );
+    const page = rows.slice(0, p.limit);
+    const last = page[page.length - 1];
+    return {
+      jobs: page.map((r) => recordOf(r, p.now)),
+      ...(rows.length > p.limit && last ? { cursor: last.id } : {}),
+    };
+  }
+
+  async queues(p: QueuesParams): Promise<QueueInfo[]> {
+    const one = p.queue !== undefined;
+    const args = { ns: p.ns, now: p.now, ...(one ? { queue: p.queue! } : {}) };
+    const [qs, cs] = await this.#run(() =>
+      this.client.batch(
+        [
+          { sql: S.queueRows(one), args: one ? { ns: p.ns, queue: p.queue! } : { ns: p.ns } },
+          { sql: S.counts(one), args },
+        ],
+        'read',
+      ),
+    );
+    const infos = new Map<string, QueueInfo>();
+    for (const r of qs!.rows) {
+      const name = String(r.name);
+      infos.set(name, { name, paused: Number(r.paused) === 1, counts: emptyCounts() });
+    }
+    for (const r of cs!.rows) {
+      const info = infos.get(String(r.queue));
+      if (info) info.counts[r.s as JobState] = Number(r.n);
+    }
+    return [...infos.values()];
+  }
+
+  async setPaused(p: PauseParams): Promise<void> {
+    await this.#exec({
+      sql: S.SET_PAUSED,
+      args: { ns: p.ns, queue: p.queue, paused: p.paused ? 1 : 0, now: p.now },
+    });
+  }
+
+  async replayDead(p: ReplayParams): Promise<{ replayed: number }> {
+    const ids: Record<string, string> = {};
+    for (const [i, id] of (p.ids ?? []).entries()) ids[`id${i}`] = id;
+    const rs = await this.#exec({
+      sql: S.replay(p.ids?.length),
+      args: { ns: p.ns, queue: p.queue, now: p.now, limit: p.limit, ...ids },
+    });
+    return { replayed: rs.rows.length };
+  }
+
+  async cancel(p: CancelParams): Promise<CancelResult> {
+    const [upd, after] = await this.#write([
+      { sql: S.CANCEL, args: { ns: p.ns, id: p.id, now: p.now } },
+      { sql: 'SELECT state, run_at FROM edgeq_jobs WHERE ns = ? AND id = ?', args: [p.ns, p.id] },
+    ]);
+    if (upd!.rows.length) return { ok: true };
+    const row = after!.rows[0];
+    if (!row) return { ok: false, error: 'not_found' };
+    if (row.state === 'cancelled') return { ok: true };
+    return { ok: false, error: 'conflict', state: row.state as JobState };
+  }
+
+  async prune(p: PruneParams): Promise<{ pruned: number }> {
+    const rs = await this.#exec({
+      sql: S.prune(p.ns === undefined),
+      args: {
+        finished_before: p.finishedBefore,
+        dead_before: p.deadBefore,
+        limit: p.limit,
+        ...(p.ns === undefined ? {} : { ns: p.ns }),
+      },
+    });
+    return { pruned: rs.rowsAffected };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
+
+function fence(exist: ResultSet): FenceError {
+  return exist.rows.length ? 'lease_lost' : 'not_found';
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: unknown; rawCode?: unknown; message?: unknown } | null;
+  const text = `${String(e?.code ?? '')} ${String(e?.message ?? '')}`;
+  return /SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(text);
+}
+
+export type { Row };

@@ -1,0 +1,80 @@
+/** The memory driver's job record and the claim order it keeps waiting jobs in. */
+import type { ClaimedJob, JobRecord, JobState, NewJob } from '../types.js';
+
+/** Stored states: a waiting job is `queued` whatever its run time (see `publicState`). */
+export interface StoredJob extends NewJob {
+  state: Exclude<JobState, 'scheduled'>;
+  attempt: number;
+  createdAt: number;
+  updatedAt: number;
+  leaseToken?: string;
+  leaseExpiresAt?: number | undefined;
+  finishedAt?: number | undefined;
+  result?: string | undefined;
+  lastError?: string;
+}
+
+/** A waiting job whose run time has not come is reported as `scheduled`. */
+export function publicState(job: StoredJob, now: number): JobState {
+  return job.state === 'queued' && job.runAt > now ? 'scheduled' : job.state;
+}
+
+/** Claim order: higher priority, then earlier run time, then FIFO (ids are time-ordered). */
+function before(a: StoredJob, b: StoredJob): boolean {
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  if (a.runAt !== b.runAt) return a.runAt < b.runAt;
+  return a.id < b.id;
+}
+
+/** A sorted array with binary insertion: claim reads from the front. */
+export const sortWaiting = {
+  insert(list: StoredJob[], job: StoredJob): void {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(list[mid]!, job)) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, job);
+  },
+  remove(list: StoredJob[], job: StoredJob): void {
+    const i = list.indexOf(job);
+    if (i >= 0) list.splice(i, 1);
+  },
+};
+
+export function toClaimed(job: StoredJob): ClaimedJob {
+  return {
+    id: job.id,
+    queue: job.queue,
+    payload: job.payload,
+    priority: job.priority,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    leaseToken: job.leaseToken!,
+    leaseExpiresAt: job.leaseExpiresAt!,
+    createdAt: job.createdAt,
+  };
+}
+
+export function toRecord(job: StoredJob, now: number): JobRecord {
+  const rec: JobRecord = {
+    id: job.id,
+    queue: job.queue,
+    state: publicState(job, now),
+    payload: job.payload,
+    priority: job.priority,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    runAt: job.runAt,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+  if (job.leaseExpiresAt !== undefined) rec.leaseExpiresAt = job.leaseExpiresAt;
+  if (job.finishedAt !== undefined) rec.finishedAt = job.finishedAt;
+  if (job.key !== undefined) rec.key = job.key;
+  if (job.result !== undefined) rec.result = job.result;
+  if (job.lastError !== undefined) rec.lastError = job.lastError;
+  return rec;
+}

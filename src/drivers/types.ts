@@ -1,0 +1,288 @@
+/**
+ * The driver contract: the queue operations every storage backend implements.
+ *
+ * Rules every driver follows (the contract suite in test/contract checks them):
+ * - One params object per method. `now` (epoch ms) is always passed in: no driver reads a clock,
+ *   so tests drive time and Workers (whose `Date.now()` only advances after I/O) stay exact.
+ * - Every call is bound to a namespace `ns`; one namespace never sees another's jobs.
+ * - Ids and lease tokens are minted by the runtime and passed in, so a call whose response was
+ *   lost can be re-sent without creating a second job.
+ * - Every state change is one storage round trip (one statement, batch or script), and every
+ *   change to an active job is fenced by its lease token: a stale token never changes a job.
+ * - Payloads and results are JSON text; the driver stores and returns them untouched.
+ */
+
+/** Public job states. `scheduled` is a waiting job whose run time is still in the future. */
+export type JobState = 'scheduled' | 'queued' | 'active' | 'completed' | 'dead' | 'cancelled';
+
+export const JOB_STATES: readonly JobState[] = [
+  'scheduled',
+  'queued',
+  'active',
+  'completed',
+  'dead',
+  'cancelled',
+];
+
+/** A job to store, fully resolved by the runtime (defaults applied, id minted). */
+export interface NewJob {
+  id: string;
+  queue: string;
+  /** JSON text. */
+  payload: string;
+  /** Epoch ms before which the job is not claimed. */
+  runAt: number;
+  /** Higher runs first. */
+  priority: number;
+  maxAttempts: number;
+  /** Default lease length for claims of this job that do not name one. */
+  leaseMs: number;
+  /** Idempotency key: while a job with the same key exists in the queue, enqueue returns it. */
+  key?: string;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** False when an existing job with the same idempotency key was returned instead. */
+  created: boolean;
+}
+
+export interface AckItem {
+  id: string;
+  leaseToken: string;
+  /** JSON text kept as the job's result. */
+  result?: string;
+}
+
+/** Why a fenced operation changed nothing. */
+export type FenceError = 'lease_lost' | 'not_found';
+
+export type AckOutcome = { id: string; ok: true } | { id: string; ok: false; error: FenceError };
+
+export interface ClaimedJob {
+  id: string;
+  queue: string;
+  payload: string;
+  priority: number;
+  attempt: number;
+  maxAttempts: number;
+  leaseToken: string;
+  leaseExpiresAt: number;
+  createdAt: number;
+}
+
+/** A stored job as reported by get and list. The lease token is never part of it. */
+export interface JobRecord {
+  id: string;
+  queue: string;
+  state: JobState;
+  payload: string;
+  priority: number;
+  attempt: number;
+  maxAttempts: number;
+  runAt: number;
+  createdAt: number;
+  updatedAt: number;
+  leaseExpiresAt?: number;
+  finishedAt?: number;
+  key?: string;
+  result?: string;
+  lastError?: string;
+}
+
+export type QueueCounts = Record<JobState, number>;
+
+export interface QueueInfo {
+  name: string;
+  paused: boolean;
+  counts: QueueCounts;
+}
+
+/**
+ * Retry delay policy: delay(attempt) = min(maxMs, baseMs * 2^(attempt-1)), scaled by
+ * `factor` (the runtime draws it in [0.5, 1) per call: "equal jitter"), so retries of jobs that
+ * failed together spread out. Drivers compute it in storage from the job's own attempt count.
+ */
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+interface Scoped {
+  /** Namespace (tenant) the call is bound to. */
+  ns: string;
+  /** Current time, epoch ms. */
+  now: number;
+}
+
+export interface EnqueueParams extends Scoped {
+  jobs: NewJob[];
+}
+
+export interface ClaimParams extends Scoped {
+  queue: string;
+  /** At most this many jobs (1..100). */
+  limit: number;
+  /** Lease length for these jobs; each job's own `leaseMs` when absent. */
+  leaseMs?: number;
+  /** Minted by the runtime; becomes the lease token of every job this claim leases. */
+  leaseToken: string;
+  /** Acks of the previous batch, applied before claiming in the same round trip. */
+  acks?: AckItem[];
+}
+
+export interface ClaimResult {
+  /** Highest priority first, then earliest run time, then FIFO. */
+  jobs: ClaimedJob[];
+  acks: AckOutcome[];
+}
+
+export interface ExtendParams extends Scoped {
+  id: string;
+  leaseToken: string;
+  leaseMs: number;
+}
+
+export type ExtendResult = { ok: true; leaseExpiresAt: number } | { ok: false; error: FenceError };
+
+export interface AckParams extends Scoped {
+  acks: AckItem[];
+  /**
+   * Follow-up jobs stored atomically with the ack: they exist if and only if the ack succeeded.
+   * Only allowed with exactly one ack.
+   */
+  enqueue?: NewJob[];
+}
+
+export interface AckResult {
+  acks: AckOutcome[];
+  /** Results for `enqueue`, empty when the ack failed. */
+  enqueued: EnqueueResult[];
+}
+
+export interface NackParams extends Scoped {
+  id: string;
+  leaseToken: string;
+  error?: string;
+  /** Retry at this time instead of the backoff delay. */
+  retryAt?: number;
+  /** Send straight to the dead-letter state. */
+  dead?: boolean;
+  backoff: Backoff;
+}
+
+export type NackResult =
+  | { ok: true; state: 'queued'; runAt: number }
+  | { ok: true; state: 'dead' }
+  | { ok: false; error: FenceError };
+
+export interface ReclaimParams {
+  now: number;
+  /** Bound on jobs touched by this call, so one tick stays inside its time budget. */
+  limit: number;
+  backoff: Backoff;
+  /** Restrict to one namespace; all namespaces when absent (the scheduled sweep). */
+  ns?: string;
+}
+
+export interface ReclaimResult {
+  /** Expired leases put back to wait for a retry. */
+  requeued: number;
+  /** Expired leases whose job had no attempts left. */
+  dead: number;
+}
+
+export interface GetParams extends Scoped {
+  id: string;
+}
+
+export interface ListParams extends Scoped {
+  queue: string;
+  state: JobState;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface ListResult {
+  jobs: JobRecord[];
+  /** Present when more jobs may follow. */
+  cursor?: string;
+}
+
+export interface QueuesParams extends Scoped {
+  /** Only this queue; every known queue of the namespace when absent. */
+  queue?: string;
+}
+
+export interface PauseParams extends Scoped {
+  queue: string;
+  paused: boolean;
+}
+
+export interface ReplayParams extends Scoped {
+  queue: string;
+  /** Only these dead jobs; otherwise the oldest `limit` dead jobs of the queue. */
+  ids?: string[];
+  limit: number;
+}
+
+export interface CancelParams extends Scoped {
+  id: string;
+}
+
+export type CancelResult =
+  | { ok: true }
+  | { ok: false; error: 'not_found' }
+  | { ok: false; error: 'conflict'; state: JobState };
+
+export interface PruneParams {
+  now: number;
+  /** Completed and cancelled jobs finished before this time are deleted. */
+  finishedBefore: number;
+  /** Dead jobs that died before this time are deleted. */
+  deadBefore: number;
+  limit: number;
+  ns?: string;
+}
+
+/** What a driver can do, so callers and the contract suite can tell (and skip loudly by name). */
+export interface Capabilities {
+  /** Jobs survive a process restart. */
+  durable: boolean;
+  /** Several runtime instances (isolates, processes) can share one store. */
+  shared: boolean;
+}
+
+export type CapabilityName = keyof Capabilities;
+
+/** A storage backend. Implementations: memory, libSQL; Upstash and Postgres follow. */
+export interface Driver {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  enqueue(p: EnqueueParams): Promise<EnqueueResult[]>;
+  claim(p: ClaimParams): Promise<ClaimResult>;
+  extend(p: ExtendParams): Promise<ExtendResult>;
+  ack(p: AckParams): Promise<AckResult>;
+  nack(p: NackParams): Promise<NackResult>;
+  reclaim(p: ReclaimParams): Promise<ReclaimResult>;
+  get(p: GetParams): Promise<JobRecord | null>;
+  list(p: ListParams): Promise<ListResult>;
+  queues(p: QueuesParams): Promise<QueueInfo[]>;
+  setPaused(p: PauseParams): Promise<void>;
+  replayDead(p: ReplayParams): Promise<{ replayed: number }>;
+  cancel(p: CancelParams): Promise<CancelResult>;
+  prune(p: PruneParams): Promise<{ pruned: number }>;
+  close(): Promise<void>;
+}
+
+/** Whole-ms retry delay for a job that has just used `attempt` attempts. */
+export function backoffDelay(b: Backoff, attempt: number): number {
+  const exp = Math.min(Math.max(attempt - 1, 0), 30);
+  return Math.floor(Math.min(b.maxMs, b.baseMs * 2 ** exp) * b.factor);
+}
+
+export function emptyCounts(): QueueCounts {
+  return { scheduled: 0, queued: 0, active: 0, completed: 0, dead: 0, cancelled: 0 };
+}

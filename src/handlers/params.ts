@@ -1,0 +1,22 @@
+/** Path parameters, validated like bodies so a bad name is a 400 that names it. */
+import type { Context } from 'hono';
+import { EdgeqError } from '../errors.js';
+import { jobId, queueName } from './schemas.js';
+
+export function queueParam(c: Context): string {
+  const r = queueName.safeParse(c.req.param('queue'));
+  if (!r.success) {
+    throw new EdgeqError(
+      'invalid_request',
+      'queue name must be 1 to 128 characters of A-Z a-z 0-9 _ . -',
+      { field: 'queue' },
+    );
+  }
+  return r.data;
+}
+
+export function idParam(c: Context): string {
+  const r = jobId.safeParse(c.req.param('id'));
+  if (!r.success) throw new EdgeqError('invalid_request', 'not a job id', { field: 'id' });
+  return r.data;
+}

@@ -1,0 +1,48 @@
+/** Operator routes: queue counts, pause/resume, listing, dead letters, tick, capabilities. */
+import { Hono } from 'hono';
+import type { JobState } from '../../drivers/types.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { body, parse } from '../body.js';
+import { queueParam } from '../params.js';
+import { listQuery, pageQuery, replayBody } from '../schemas.js';
+
+export function queueRoutes(rt: Runtime): Hono {
+  const app = new Hono();
+
+  app.get('/queues', async (c) => c.json({ queues: await rt.queues() }));
+
+  app.get('/queues/:queue', async (c) => c.json(await rt.queue(queueParam(c))));
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/queues/:queue/${action}`, async (c) => {
+      const queue = queueParam(c);
+      await rt.setPaused(queue, action === 'pause');
+      return c.json({ name: queue, paused: action === 'pause' });
+    });
+  }
+
+  app.get('/queues/:queue/jobs', async (c) => {
+    const queue = queueParam(c);
+    const q = parse(listQuery, c.req.query());
+    return c.json(await rt.list(queue, q.state as JobState, q));
+  });
+
+  app.get('/queues/:queue/dead', async (c) => {
+    const queue = queueParam(c);
+    return c.json(await rt.list(queue, 'dead', parse(pageQuery, c.req.query())));
+  });
+
+  app.post('/queues/:queue/dead/replay', async (c) => {
+    const queue = queueParam(c);
+    const { ids } = await body(c, replayBody);
+    return c.json({ replayed: await rt.replayDead(queue, ids) });
+  });
+
+  app.post('/tick', async (c) => c.json(await rt.tick()));
+
+  app.get('/capabilities', (c) =>
+    c.json({ driver: rt.driver.name, capabilities: rt.driver.capabilities }),
+  );
+
+  return app;
+}

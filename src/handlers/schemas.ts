@@ -1,0 +1,73 @@
+/**
+ * Request schemas: every body and query is validated here, unknown fields rejected. The same
+ * schemas will feed the OpenAPI document, so they stay the one source of truth.
+ */
+import { z } from 'zod';
+import { JOB_STATES } from '../drivers/types.js';
+import { BOUNDS, QUEUE_NAME } from '../runtime/config.js';
+
+export const queueName = z
+  .string()
+  .regex(QUEUE_NAME, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . -');
+export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a job id');
+const leaseToken = z.string().min(1).max(128);
+const leaseMs = z.number().int().min(BOUNDS.minLeaseMs).max(BOUNDS.maxLeaseMs);
+
+const jobFields = {
+  payload: z.unknown().optional(),
+  delayMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
+  runAt: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).optional(),
+  priority: z.number().int().min(-BOUNDS.maxPriority).max(BOUNDS.maxPriority).optional(),
+  maxAttempts: z.number().int().min(1).max(BOUNDS.maxAttempts).optional(),
+  key: z.string().min(1).max(BOUNDS.maxKeyLength).optional(),
+  leaseMs: leaseMs.optional(),
+};
+
+export const jobInput = z.strictObject(jobFields);
+export const enqueueBatch = z.strictObject({
+  jobs: z.array(jobInput).min(1).max(BOUNDS.maxEnqueueBatch),
+});
+
+const ackItem = z.strictObject({ id: jobId, leaseToken, result: z.unknown().optional() });
+
+export const claimBody = z.strictObject({
+  limit: z.number().int().min(1).max(BOUNDS.maxClaim).optional(),
+  leaseMs: leaseMs.optional(),
+  acks: z.array(ackItem).max(BOUNDS.maxAckBatch).optional(),
+});
+
+export const ackBody = z.strictObject({
+  leaseToken,
+  result: z.unknown().optional(),
+  enqueue: z
+    .array(z.strictObject({ ...jobFields, queue: queueName }))
+    .max(BOUNDS.maxEnqueueBatch)
+    .optional(),
+});
+
+export const ackManyBody = z.strictObject({
+  acks: z.array(ackItem).min(1).max(BOUNDS.maxAckBatch),
+});
+
+export const nackBody = z.strictObject({
+  leaseToken,
+  error: z.string().max(BOUNDS.maxErrorLength).optional(),
+  retryInMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
+  dead: z.boolean().optional(),
+});
+
+export const extendBody = z.strictObject({ leaseToken, leaseMs });
+
+export const replayBody = z.strictObject({
+  ids: z.array(jobId).min(1).max(BOUNDS.maxEnqueueBatch).optional(),
+});
+
+const limitParam = z.coerce.number().int().min(1).max(BOUNDS.maxListLimit).optional();
+const cursorParam = z.string().min(1).max(128).optional();
+
+export const pageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam });
+export const listQuery = z.strictObject({
+  state: z.enum(JOB_STATES as [string, ...string[]]),
+  limit: limitParam,
+  cursor: cursorParam,
+});

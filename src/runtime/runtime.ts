@@ -1,0 +1,322 @@
+/**
+ * The stateless runtime: owns time, ids, tokens and defaults, and turns API-level calls into
+ * driver calls. It keeps no state between calls, so any number of instances (isolates,
+ * processes) can serve one store.
+ */
+import { runTick, type TickResult } from '../cron/tick.js';
+import type {
+  AckOutcome,
+  Backoff,
+  Driver,
+  EnqueueResult,
+  JobState,
+  NewJob,
+  QueueInfo,
+} from '../drivers/types.js';
+import { driverUnavailable, EdgeqError } from '../errors.js';
+import {
+  BOUNDS,
+  DEFAULT_LIMITS,
+  DEFAULT_NAMESPACE,
+  DEFAULT_TICK,
+  type Limits,
+  type TickOptions,
+} from './config.js';
+import { newJobId, newLeaseToken } from './ids.js';
+import { type ClaimedView, claimedView, iso, type JobView, jobView } from './views.js';
+
+/** A job as a caller describes it; unset fields take the runtime's defaults. */
+export interface JobInput {
+  /** Any JSON value (default `null`). */
+  payload?: unknown;
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+  /** Run no earlier than this time (epoch ms or ISO 8601). Wins over `delayMs`. */
+  runAt?: number | string;
+  /** Higher is claimed first (default 0). */
+  priority?: number;
+  maxAttempts?: number;
+  /** Idempotency key: while a job with this key exists in the queue, its id is returned. */
+  key?: string;
+  /** Default lease for claims of this job. */
+  leaseMs?: number;
+}
+
+export interface AckInput {
+  id: string;
+  leaseToken: string;
+  result?: unknown;
+}
+
+export interface RuntimeOptions {
+  driver: Driver;
+  /** Clock in epoch ms; tests inject one. */
+  now?: () => number;
+  limits?: Partial<Limits>;
+  tick?: Partial<TickOptions>;
+}
+
+/** Creates a runtime over a driver. @example createRuntime({ driver: memoryDriver() }) */
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  return new Runtime(opts);
+}
+
+export class Runtime {
+  readonly driver: Driver;
+  readonly limits: Limits;
+  readonly tickOptions: TickOptions;
+  readonly now: () => number;
+
+  constructor(opts: RuntimeOptions) {
+    this.driver = opts.driver;
+    this.now = opts.now ?? Date.now;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.tickOptions = { ...DEFAULT_TICK, ...opts.tick };
+  }
+
+  /** Runs one driver call, turning storage failures into `driver_unavailable`. */
+  async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof EdgeqError) throw err;
+      // The cause goes to the log for the operator; the response only says the store failed.
+      console.error(`[edgeq] [${this.driver.name}] storage call failed:`, describe(err));
+      throw driverUnavailable(this.driver.name, err);
+    }
+  }
+
+  /** A fresh retry policy: the jitter factor is drawn per call, in [0.5, 1). */
+  backoff(): Backoff {
+    return {
+      baseMs: this.limits.backoffBaseMs,
+      maxMs: this.limits.backoffMaxMs,
+      factor: 0.5 + Math.random() / 2,
+    };
+  }
+
+  /** Resolves a job input against the defaults. */
+  newJob(queue: string, input: JobInput, now: number): NewJob {
+    let runAt = now;
+    if (input.runAt !== undefined) {
+      runAt = typeof input.runAt === 'number' ? input.runAt : Date.parse(input.runAt);
+      if (!Number.isFinite(runAt)) {
+        throw new EdgeqError('invalid_request', 'runAt is not a valid time', { field: 'runAt' });
+      }
+    } else if (input.delayMs !== undefined) {
+      runAt = now + input.delayMs;
+    }
+    if (runAt > now + BOUNDS.maxDelayMs) {
+      throw new EdgeqError('invalid_request', 'runAt is more than a year ahead', {
+        field: 'runAt',
+      });
+    }
+    const job: NewJob = {
+      id: newJobId(now),
+      queue,
+      payload: JSON.stringify(input.payload ?? null),
+      runAt,
+      priority: input.priority ?? 0,
+      maxAttempts: input.maxAttempts ?? this.limits.maxAttempts,
+      leaseMs: input.leaseMs ?? this.limits.leaseMs,
+    };
+    if (input.key !== undefined) job.key = input.key;
+    return job;
+  }
+
+  async enqueue(
+    queue: string,
+    inputs: JobInput[],
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<EnqueueResult[]> {
+    const now = this.now();
+    const jobs = inputs.map((input) => this.newJob(queue, input, now));
+    return this.call(() => this.driver.enqueue({ ns, now, jobs }));
+  }
+
+  async claim(
+    queue: string,
+    opts: { limit?: number; leaseMs?: number; acks?: AckInput[] } = {},
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<{ jobs: ClaimedView[]; acks: AckOutcome[] }> {
+    const now = this.now();
+    const res = await this.call(() =>
+      this.driver.claim({
+        ns,
+        now,
+        queue,
+        limit: opts.limit ?? 1,
+        leaseToken: newLeaseToken(),
+        ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
+        ...(opts.acks ? { acks: opts.acks.map(ackItem) } : {}),
+      }),
+    );
+    return { jobs: res.jobs.map(claimedView), acks: res.acks };
+  }
+
+  /** Completes one job; `enqueue` jobs are stored if and only if the ack succeeds. */
+  async ack(
+    id: string,
+    input: { leaseToken: string; result?: unknown; enqueue?: (JobInput & { queue: string })[] },
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<{ id: string; state: 'completed'; enqueued: EnqueueResult[] }> {
+    const now = this.now();
+    const follow = (input.enqueue ?? []).map((j) => this.newJob(j.queue, j, now));
+    const res = await this.call(() =>
+      this.driver.ack({
+        ns,
+        now,
+        acks: [ackItem({ id, ...input })],
+        ...(follow.length ? { enqueue: follow } : {}),
+      }),
+    );
+    const out = res.acks[0];
+    if (!out?.ok) throw fenceError(id, out?.ok === false ? out.error : 'lease_lost');
+    return { id, state: 'completed', enqueued: res.enqueued };
+  }
+
+  async ackMany(acks: AckInput[], ns = DEFAULT_NAMESPACE): Promise<AckOutcome[]> {
+    const now = this.now();
+    const res = await this.call(() => this.driver.ack({ ns, now, acks: acks.map(ackItem) }));
+    return res.acks;
+  }
+
+  async nack(
+    id: string,
+    input: { leaseToken: string; error?: string; retryInMs?: number; dead?: boolean },
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<{ id: string; state: 'queued' | 'dead'; runAt?: string }> {
+    const now = this.now();
+    const res = await this.call(() =>
+      this.driver.nack({
+        ns,
+        now,
+        id,
+        leaseToken: input.leaseToken,
+        backoff: this.backoff(),
+        ...(input.error === undefined ? {} : { error: input.error }),
+        ...(input.retryInMs === undefined ? {} : { retryAt: now + input.retryInMs }),
+        ...(input.dead ? { dead: true } : {}),
+      }),
+    );
+    if (!res.ok) throw fenceError(id, res.error);
+    return res.state === 'queued'
+      ? { id, state: 'queued', runAt: iso(res.runAt) }
+      : { id, state: 'dead' };
+  }
+
+  async extend(
+    id: string,
+    input: { leaseToken: string; leaseMs: number },
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<{ id: string; leaseExpiresAt: string }> {
+    const now = this.now();
+    const res = await this.call(() => this.driver.extend({ ns, now, id, ...input }));
+    if (!res.ok) throw fenceError(id, res.error);
+    return { id, leaseExpiresAt: iso(res.leaseExpiresAt) };
+  }
+
+  async get(id: string, ns = DEFAULT_NAMESPACE): Promise<JobView> {
+    const now = this.now();
+    const rec = await this.call(() => this.driver.get({ ns, now, id }));
+    if (!rec) throw new EdgeqError('not_found', `job ${id} does not exist`);
+    return jobView(rec);
+  }
+
+  async cancel(id: string, ns = DEFAULT_NAMESPACE): Promise<{ id: string; state: 'cancelled' }> {
+    const now = this.now();
+    const res = await this.call(() => this.driver.cancel({ ns, now, id }));
+    if (res.ok) return { id, state: 'cancelled' };
+    if (res.error === 'not_found') throw new EdgeqError('not_found', `job ${id} does not exist`);
+    throw new EdgeqError('conflict', `job ${id} is ${res.state} and cannot be cancelled`);
+  }
+
+  async queues(ns = DEFAULT_NAMESPACE): Promise<QueueInfo[]> {
+    const now = this.now();
+    return this.call(() => this.driver.queues({ ns, now }));
+  }
+
+  /** One queue's counts; a queue nobody has used yet reports zeros. */
+  async queue(name: string, ns = DEFAULT_NAMESPACE): Promise<QueueInfo> {
+    const now = this.now();
+    const [info] = await this.call(() => this.driver.queues({ ns, now, queue: name }));
+    return (
+      info ?? {
+        name,
+        paused: false,
+        counts: { scheduled: 0, queued: 0, active: 0, completed: 0, dead: 0, cancelled: 0 },
+      }
+    );
+  }
+
+  async setPaused(queue: string, paused: boolean, ns = DEFAULT_NAMESPACE): Promise<void> {
+    const now = this.now();
+    await this.call(() => this.driver.setPaused({ ns, now, queue, paused }));
+  }
+
+  async list(
+    queue: string,
+    state: JobState,
+    page: { limit?: number; cursor?: string } = {},
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<{ jobs: JobView[]; cursor?: string }> {
+    const now = this.now();
+    const res = await this.call(() =>
+      this.driver.list({
+        ns,
+        now,
+        queue,
+        state,
+        limit: page.limit ?? 100,
+        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+      }),
+    );
+    return { jobs: res.jobs.map(jobView), ...(res.cursor ? { cursor: res.cursor } : {}) };
+  }
+
+  /**
+   * Moves dead jobs back to the queue with fresh attempts. Without ids, replays every dead job of
+   * the queue, in bounded driver calls (each one atomic).
+   */
+  async replayDead(queue: string, ids?: string[], ns = DEFAULT_NAMESPACE): Promise<number> {
+    const limit = BOUNDS.maxEnqueueBatch;
+    if (ids) {
+      const now = this.now();
+      const r = await this.call(() =>
+        this.driver.replayDead({ ns, now, queue, ids, limit: ids.length }),
+      );
+      return r.replayed;
+    }
+    let total = 0;
+    for (;;) {
+      const now = this.now();
+      const r = await this.call(() => this.driver.replayDead({ ns, now, queue, limit }));
+      total += r.replayed;
+      if (r.replayed < limit) return total;
+    }
+  }
+
+  /** The scheduled work: reclaim expired leases and prune expired finished jobs. */
+  async tick(): Promise<TickResult> {
+    return runTick(this);
+  }
+}
+
+function ackItem(a: AckInput): { id: string; leaseToken: string; result?: string } {
+  return a.result === undefined
+    ? { id: a.id, leaseToken: a.leaseToken }
+    : { id: a.id, leaseToken: a.leaseToken, result: JSON.stringify(a.result) };
+}
+
+function fenceError(id: string, error: 'lease_lost' | 'not_found'): EdgeqError {
+  return error === 'not_found'
+    ? new EdgeqError('not_found', `job ${id} does not exist`)
+    : new EdgeqError(
+        'lease_lost',
+        `the lease token does not hold job ${id}: it expired, was reclaimed or the job is finished`,
+      );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

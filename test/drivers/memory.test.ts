@@ -1,0 +1,9 @@
+import { memoryDriver } from '../../src/drivers/memory/index.js';
+import { driverContract } from '../contract/index.js';
+
+driverContract({
+  name: 'memory',
+  capabilities: { durable: false, shared: false },
+  countsRoundTrips: false,
+  factory: async () => ({ driver: memoryDriver() }),
+});
