@@ -1,0 +1,69 @@
+/**
+ * The Worker's own handlers: `fetch` serves the API, `scheduled` (a Cron Trigger) runs the tick.
+ * The runtime is built once per isolate from its env and reused by every request.
+ *
+ * @example
+ * import { createWorker } from 'edgeq';
+ * import { libsqlDriver } from 'edgeq/drivers/libsql';
+ * export default createWorker((env) => ({
+ *   driver: libsqlDriver({ url: env.LIBSQL_URL, authToken: env.LIBSQL_AUTH_TOKEN }),
+ * }));
+ */
+import type { Hono } from 'hono';
+import type { Driver } from '../drivers/types.js';
+import { envString } from '../runtime/env.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import { createApp } from './app.js';
+
+/** The parts of Cloudflare's ExecutionContext and ScheduledController edgeq uses. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+export interface ScheduledEvent {
+  cron: string;
+  scheduledTime: number;
+}
+
+export interface WorkerSetup extends Omit<RuntimeOptions, 'driver'> {
+  driver: Driver;
+  /** Admin token; `EDGEQ_TOKEN` from env when absent. */
+  token?: string;
+}
+
+export interface WorkerHandlers<E> {
+  fetch(request: Request, env: E, ctx: WaitUntil): Promise<Response>;
+  scheduled(event: ScheduledEvent, env: E, ctx: WaitUntil): Promise<void>;
+}
+
+const MISSING_TOKEN =
+  'edgeq has no admin token: set the EDGEQ_TOKEN secret (wrangler secret put EDGEQ_TOKEN; ' +
+  'for wrangler dev, EDGEQ_TOKEN in .dev.vars)';
+
+export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): WorkerHandlers<E> {
+  const cache = new WeakMap<E, { runtime: Runtime; app: Hono }>();
+  const get = (env: E) => {
+    let built = cache.get(env);
+    if (!built) {
+      const s = setup(env);
+      const runtime = createRuntime(s);
+      const token = s.token ?? envString(env as Record<string, unknown>, 'EDGEQ_TOKEN');
+      const app = createApp(runtime, { token, missingTokenHint: MISSING_TOKEN });
+      built = { runtime, app };
+      cache.set(env, built);
+    }
+    return built;
+  };
+  return {
+    async fetch(request, env, ctx) {
+      return get(env).app.fetch(request, env, ctx as never);
+    },
+    async scheduled(_event, env, ctx) {
+      const { runtime } = get(env);
+      ctx.waitUntil(
+        runtime.tick().then((r) => {
+          if (r.reclaimed || r.dead || r.pruned || !r.done) console.log('[edgeq] tick', r);
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * edgeq: a serverless, edge-native job queue runtime.
+ *
+ * Drivers are separate entries so a Worker bundles only the one it uses:
+ * `edgeq/drivers/memory`, `edgeq/drivers/libsql`.
+ */
+export { runTick, type TickResult } from './cron/tick.js';
+export type * from './drivers/types.js';
+export { backoffDelay } from './drivers/types.js';
+export { EdgeqError, type ErrorCode } from './errors.js';
+export { type AppOptions, createApp } from './handlers/app.js';
+export {
+  createWorker,
+  type WorkerHandlers,
+  type WorkerSetup,
+} from './handlers/worker.js';
+export { BOUNDS, DEFAULT_LIMITS, DEFAULT_TICK, type Limits, type TickOptions } from './runtime/config.js';
+export {
+  type AckInput,
+  createRuntime,
+  type JobInput,
+  Runtime,
+  type RuntimeOptions,
+} from './runtime/runtime.js';
+export type { ClaimedView, JobView } from './runtime/views.js';

@@ -1,0 +1,94 @@
+/**
+ * The `edgeq` command. `edgeq serve` runs the API on an embedded, durable default: a libSQL file
+ * at .edgeq/edgeq.db (or LIBSQL_URL when set).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { libsqlDriver } from '../drivers/libsql/index.js';
+import { envString, limitsFromEnv } from '../runtime/env.js';
+import { serve } from './serve.js';
+
+const HELP = `edgeq: a serverless, edge-native job queue runtime
+
+Usage:
+  edgeq serve [--port 8787] [--host 127.0.0.1] [--db .edgeq/edgeq.db] [--tick-interval 10]
+
+Environment:
+  EDGEQ_TOKEN          admin bearer token (without it: loopback only, no auth)
+  LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
+  LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
+  PORT                 port when --port is not given
+  EDGEQ_LEASE_MS, EDGEQ_MAX_ATTEMPTS, EDGEQ_BACKOFF_BASE_MS, EDGEQ_BACKOFF_MAX_MS,
+  EDGEQ_COMPLETED_RETENTION_MS, EDGEQ_DEAD_RETENTION_MS, EDGEQ_MAX_BODY_BYTES   defaults
+`;
+
+function fail(message: string): never {
+  console.error(`edgeq: ${message}`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      db: { type: 'string', default: '.edgeq/edgeq.db' },
+      'tick-interval': { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const env = process.env as Record<string, unknown>;
+  const port = positiveInt('port', values.port ?? envString(env, 'PORT') ?? '8787');
+  let url = envString(env, 'LIBSQL_URL');
+  if (!url) {
+    const file = resolve(values.db);
+    mkdirSync(dirname(file), { recursive: true });
+    url = `file:${file}`;
+  }
+  const server = await serve({
+    driver: libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') }),
+    port,
+    host: values.host,
+    token: envString(env, 'EDGEQ_TOKEN'),
+    tickIntervalMs: positiveInt('tick-interval', values['tick-interval']) * 1000,
+    limits: limitsFromEnv(env),
+  });
+  console.log(`edgeq: storing jobs in ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  let closing = false;
+  const stop = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`edgeq: ${signal}, shutting down`);
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'serve') return await serveCommand(rest);
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      console.log(HELP);
+      return;
+    }
+    fail(`unknown command "${command}"\n\n${HELP}`);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
