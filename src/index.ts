@@ -14,7 +14,13 @@ export {
   type WorkerHandlers,
   type WorkerSetup,
 } from './handlers/worker.js';
-export { BOUNDS, DEFAULT_LIMITS, DEFAULT_TICK, type Limits, type TickOptions } from './runtime/config.js';
+export {
+  BOUNDS,
+  DEFAULT_LIMITS,
+  DEFAULT_TICK,
+  type Limits,
+  type TickOptions,
+} from './runtime/config.js';
 export {
   type AckInput,
   createRuntime,

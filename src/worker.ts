@@ -19,4 +19,7 @@ function pickDriver(env: Env): Driver {
   return memoryDriver();
 }
 
-export default createWorker<Env>((env) => ({ driver: pickDriver(env), limits: limitsFromEnv(env) }));
+export default createWorker<Env>((env) => ({
+  driver: pickDriver(env),
+  limits: limitsFromEnv(env),
+}));

@@ -13,8 +13,27 @@ export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a job id'
 const leaseToken = z.string().min(1).max(128);
 const leaseMs = z.number().int().min(BOUNDS.minLeaseMs).max(BOUNDS.maxLeaseMs);
 
+/** Nesting depth of a parsed JSON value, measured without recursion. */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > BOUNDS.maxJsonDepth) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** Any JSON value, nested at most `BOUNDS.maxJsonDepth` deep. */
+const json = z.unknown().refine((v) => jsonDepth(v) <= BOUNDS.maxJsonDepth, {
+  message: `is nested more than ${BOUNDS.maxJsonDepth} levels deep`,
+});
+
 const jobFields = {
-  payload: z.unknown().optional(),
+  payload: json.optional(),
   delayMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
   runAt: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).optional(),
   priority: z.number().int().min(-BOUNDS.maxPriority).max(BOUNDS.maxPriority).optional(),
@@ -28,7 +47,7 @@ export const enqueueBatch = z.strictObject({
   jobs: z.array(jobInput).min(1).max(BOUNDS.maxEnqueueBatch),
 });
 
-const ackItem = z.strictObject({ id: jobId, leaseToken, result: z.unknown().optional() });
+const ackItem = z.strictObject({ id: jobId, leaseToken, result: json.optional() });
 
 export const claimBody = z.strictObject({
   limit: z.number().int().min(1).max(BOUNDS.maxClaim).optional(),
@@ -38,7 +57,7 @@ export const claimBody = z.strictObject({
 
 export const ackBody = z.strictObject({
   leaseToken,
-  result: z.unknown().optional(),
+  result: json.optional(),
   enqueue: z
     .array(z.strictObject({ ...jobFields, queue: queueName }))
     .max(BOUNDS.maxEnqueueBatch)

@@ -41,7 +41,10 @@ export async function serve(opts: ServeOptions): Promise<Server> {
       `refusing to listen on ${opts.host} without a token: set EDGEQ_TOKEN, or use --host 127.0.0.1`,
     );
   }
-  const runtime = createRuntime({ driver: opts.driver, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const runtime = createRuntime({
+    driver: opts.driver,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
   const app = createApp(runtime, { token: opts.token, open });
 
   const server = honoServe({ fetch: app.fetch, port: opts.port, hostname: opts.host });

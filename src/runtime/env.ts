@@ -31,7 +31,10 @@ export function limitsFromEnv(env: Env): Partial<Limits> {
     if (raw === undefined) continue;
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n <= 0) {
-      throw new EdgeqError('invalid_request', `${name} must be a positive whole number, got "${raw}"`);
+      throw new EdgeqError(
+        'invalid_request',
+        `${name} must be a positive whole number, got "${raw}"`,
+      );
     }
     out[key] = n;
   }

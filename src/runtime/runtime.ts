@@ -317,6 +317,10 @@ function fenceError(id: string, error: 'lease_lost' | 'not_found'): EdgeqError {
       );
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+/** An error for the log: name and message, with credentials in URLs or `key=value` redacted. */
+export function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text
+    .replace(/\/\/[^/@\s]+@/g, '//***@')
+    .replace(/\b(password|token|secret|authToken|auth_token)=\S+/gi, '$1=***');
 }
