@@ -9,6 +9,7 @@ import { type Client, createClient } from '@libsql/client';
 import { libsqlDriver } from '../../src/drivers/libsql/index.js';
 import { driverContract } from '../contract/index.js';
 import { countingClient } from '../support/counting-client.js';
+import { startHranaServer } from '../support/hrana-server.js';
 
 driverContract({
   name: 'libsql',
@@ -40,5 +41,30 @@ driverContract({
     const driver = libsqlDriver({ client, local: 'memory' });
     await driver.migrate();
     return { driver, roundTrips: count };
+  },
+});
+
+// Remote libSQL (the Turso path, and the only one Workers have): @libsql/client's HTTP client
+// speaking Hrana v2 to a local endpoint in front of a real SQLite file. Round trips are the
+// HTTP requests the endpoint served.
+driverContract({
+  name: 'libsql',
+  capabilities: { durable: true, shared: true },
+  countsRoundTrips: true,
+  factory: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeq-hrana-'));
+    const server = await startHranaServer({ path: join(dir, 'q.db'), authToken: 'hrana-secret' });
+    const open = () => libsqlDriver({ url: server.url, authToken: 'hrana-secret' });
+    const driver = open();
+    await driver.migrate();
+    return {
+      driver,
+      roundTrips: () => server.requests,
+      reopen: async () => open(),
+      cleanup: async () => {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   },
 });

@@ -124,3 +124,25 @@ describe('edgeq serve', () => {
     for (const s of servers) expect(s.output()).not.toMatch(/SQLITE_BUSY|database is locked/);
   });
 });
+
+describe('examples', () => {
+  it('examples/pull-consumer.mjs drains a queue against edgeq serve', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const cwd = tempDir();
+    const s = await start(cwd);
+    await call(s.url, 'POST', '/v1/queues/mail/jobs', {
+      jobs: [
+        ...Array.from({ length: 25 }, (_, i) => ({ payload: { i } })),
+        { payload: { fail: true } },
+      ],
+    });
+    const script = new URL('../../examples/pull-consumer.mjs', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [script, 'mail'], {
+      env: { ...process.env, EDGEQ_URL: s.url, EDGEQ_TOKEN: TOKEN },
+    });
+    expect(stdout).toContain('processed 25 job(s) from mail');
+    const q = await call(s.url, 'GET', '/v1/queues/mail');
+    expect(q.json.counts).toMatchObject({ completed: 25, active: 0, queued: 0, scheduled: 1 });
+  });
+});

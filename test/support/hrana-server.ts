@@ -1,22 +1,22 @@
 /**
- * Test-only libSQL server: Hrana v2 over HTTP (JSON), the wire protocol of `sqld` / Turso, backed
- * by a local SQLite file opened with the `libsql` package. It lets the real `@libsql/client` HTTP
- * client (and drizzle-orm/libsql on top of it) run against a local file, from Node or from
- * workerd, over the same protocol Turso speaks.
+ * Test-only libSQL server speaking Hrana v2 over HTTP (JSON), the protocol of sqld / Turso, on a
+ * local SQLite file opened with the `libsql` package, so the real `@libsql/client` HTTP client (and
+ * drizzle-orm/libsql) can be tested over Turso's wire protocol from Node or workerd.
  *
- * Supports: `POST /v2/pipeline` with execute, batch (all conditions), sequence, store_sql,
- * close_sql, close and get_autocommit; batons, one connection per stream (so interactive
- * transactions work), idle streams rolled back and closed after 10 s; 64-bit integers as strings;
- * SQLite error codes (e.g. SQLITE_CONSTRAINT_UNIQUE); optional bearer-token auth on the pipeline;
- * `GET /v2` answers 200 and `/v3`, `/v3-protobuf` 404, so a client that probes settles on v2 JSON.
+ * Supports `POST /v2/pipeline` with execute, batch (all conditions), sequence, store_sql, close_sql,
+ * close, get_autocommit; one connection per stream behind single-use batons (as in sqld, a stream
+ * lives until `close`, or 10 s idle, then rolls back); 64-bit integers as strings; SQLite error
+ * codes (SQLITE_CONSTRAINT_UNIQUE, ...); optional bearer auth on the pipeline. `GET /v2` is 200 and
+ * `/v3*` 404, so a probing client settles on v2 JSON.
  *
- * Lock waits: SQLITE_BUSY is retried for up to 5 s *asynchronously* (connections use
- * busy_timeout = 0). A synchronous busy_timeout would block the event loop, so a stream holding
- * the write lock in an interactive transaction could never commit while another one waited.
+ * Lock waits: busy_timeout is 0 and SQLITE_BUSY is retried for 5 s *asynchronously*: a blocking
+ * busy_timeout would freeze the event loop, so a stream holding the write lock in an interactive
+ * transaction could never commit while another waited. A statement still busy after 5 s closes its
+ * stream (libsql cannot reset it).
  *
- * Not implemented: Hrana v3 (cursors, protobuf), `describe`, replication/`base_url`, rows_read /
- * rows_written stats, rejecting several statements in one `execute` (only the first one runs).
- * `sequence` is not retried on SQLITE_BUSY.
+ * Not implemented: Hrana v3 (cursors, protobuf), `describe`, `base_url`, rows_read/rows_written,
+ * rejecting several statements in one `execute` (only the first runs), BUSY retries for `sequence`,
+ * read-only `BEGIN TRANSACTION READONLY` (local libsql accepts writes inside it; sqld would not).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,25 +26,24 @@ import Database from 'libsql';
 export interface HranaServer {
   url: string;
   port: number;
-  /** HTTP pipeline requests served so far (one per client round trip). */
+  /** HTTP pipeline requests served so far: one per client round trip. */
   requests: number;
   close(): Promise<void>;
 }
 
-// ---- wire format (Hrana v2, JSON) ----
+// Wire format (Hrana v2, JSON).
 type Value =
   | { type: 'null' }
   | { type: 'integer'; value: string }
   | { type: 'float'; value: number }
   | { type: 'text'; value: string }
   | { type: 'blob'; base64: string };
-interface Stmt {
-  sql?: string | null;
-  sql_id?: number | null;
+type Sql = { sql?: string | null; sql_id?: number | null };
+type Stmt = Sql & {
   args?: Value[];
   named_args?: { name: string; value: Value }[];
   want_rows?: boolean;
-}
+};
 type Cond =
   | { type: 'ok' | 'error'; step: number }
   | { type: 'not'; cond: Cond }
@@ -54,42 +53,32 @@ type Request =
   | { type: 'close' | 'get_autocommit' }
   | { type: 'execute'; stmt: Stmt }
   | { type: 'batch'; batch: { steps: { condition?: Cond | null; stmt: Stmt }[] } }
-  | { type: 'sequence' | 'describe'; sql?: string | null; sql_id?: number | null }
+  | (Sql & { type: 'sequence' | 'describe' })
   | { type: 'store_sql'; sql_id: number; sql: string }
   | { type: 'close_sql'; sql_id: number };
-interface PipelineReq {
-  baton?: string | null;
-  requests: Request[];
-}
-interface StmtResult {
-  cols: { name: string | null; decltype: string | null }[];
+type Col = { name: string | null; decltype: string | null };
+type StmtResult = {
+  cols: Col[];
   rows: Value[][];
   affected_row_count: number;
   last_insert_rowid: string | null;
-}
-interface WireError {
-  message: string;
-  code: string;
-}
+};
+type WireError = { message: string; code: string };
+type BatchResult = { step_results: (StmtResult | null)[]; step_errors: (WireError | null)[] };
 type Response =
   | { type: 'close' | 'sequence' | 'store_sql' | 'close_sql' }
   | { type: 'execute'; result: StmtResult }
-  | { type: 'batch'; result: { step_results: (StmtResult | null)[]; step_errors: (WireError | null)[] } }
+  | { type: 'batch'; result: BatchResult }
   | { type: 'get_autocommit'; is_autocommit: boolean };
 type Result = { type: 'ok'; response: Response } | { type: 'error'; error: WireError };
-interface PipelineResp {
-  baton: string | null;
-  base_url: null;
-  results: Result[];
-}
+type PipelineReq = { baton?: string | null; requests: Request[] };
+type PipelineResp = { baton: string | null; base_url: null; results: Result[] };
 
-type Db = Database.Database;
 type SqlValue = null | bigint | number | string | Uint8Array;
 type Params = SqlValue[] | Record<string, SqlValue>;
 interface Stream {
-  db: Db;
-  /** `SELECT changes(), total_changes(), last_insert_rowid()`, prepared once per connection. */
-  meta: Database.Statement;
+  db: Database.Database;
+  meta: Database.Statement; // SELECT changes(), total_changes(), last_insert_rowid()
   sqls: Map<number, string>;
   closed: boolean;
   timer?: NodeJS.Timeout;
@@ -97,15 +86,10 @@ interface Stream {
 
 const STREAM_IDLE_MS = 10_000;
 const BUSY_WAIT_MS = 5_000;
+const LITERALS_AND_COMMENTS =
+  /'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--.*|\/\*[\s\S]*?(?:\*\/|$)/g;
 
-class HranaFailure extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
+const fail = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 function wireError(e: unknown): WireError {
   const code = (e as { code?: unknown } | null)?.code;
@@ -114,163 +98,113 @@ function wireError(e: unknown): WireError {
 }
 
 function fromWire(v: Value): SqlValue {
-  switch (v.type) {
-    case 'null':
-      return null;
-    case 'integer':
-      return BigInt(v.value);
-    case 'float':
-      return Number(v.value);
-    case 'text':
-      return v.value;
-    case 'blob':
-      return Buffer.from(v.base64, 'base64');
-  }
+  if (v.type === 'integer') return BigInt(v.value);
+  if (v.type === 'float') return Number(v.value);
+  if (v.type === 'text') return v.value;
+  return v.type === 'blob' ? Buffer.from(v.base64, 'base64') : null;
 }
 
 function toWire(v: unknown): Value {
-  if (v === null || v === undefined) return { type: 'null' };
   if (typeof v === 'bigint') return { type: 'integer', value: v.toString() };
   if (typeof v === 'number') return { type: 'float', value: v };
   if (typeof v === 'string') return { type: 'text', value: v };
-  if (v instanceof Uint8Array) {
-    return { type: 'blob', base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
-  }
-  throw new HranaFailure(`Unsupported SQLite value: ${typeof v}`, 'INTERNAL');
+  const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : v;
+  if (bytes instanceof Uint8Array)
+    return { type: 'blob', base64: Buffer.from(bytes).toString('base64') };
+  return { type: 'null' };
 }
-
-const LITERALS_AND_COMMENTS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g;
 
 /** Positional args bind as an array; named args as an object keyed by name without its prefix. */
 function bindParams(stmt: Stmt, sql: string): Params {
-  const named = stmt.named_args ?? [];
-  const args = stmt.args ?? [];
+  const { args = [], named_args: named = [] } = stmt;
   if (named.length === 0) return args.map(fromWire);
-  if (args.length > 0) {
-    throw new HranaFailure('Statement has both positional and named args', 'ARGS_BOTH_POSITIONAL_AND_NAMED');
-  }
-  // The libsql package aborts the process when an anonymous `?` meets named binding.
-  if (/\?(?!\d)/.test(sql.replace(LITERALS_AND_COMMENTS, ''))) {
-    throw new HranaFailure('Anonymous `?` parameters cannot be bound by name', 'ARGS_INVALID');
-  }
+  if (args.length > 0) throw fail('Positional and named args', 'ARGS_BOTH_POSITIONAL_AND_NAMED');
+  // libsql aborts the whole process when an anonymous `?` meets named binding.
+  const anonymous = /\?(?!\d)/.test(sql.replace(LITERALS_AND_COMMENTS, ''));
+  if (anonymous) throw fail('Anonymous `?` parameters cannot be bound by name', 'ARGS_INVALID');
   return Object.fromEntries(named.map((a) => [a.name.replace(/^[:@$]/, ''), fromWire(a.value)]));
 }
 
-function sqlOf(s: Stream, sql: string | null | undefined, sqlId: number | null | undefined): string {
-  if (typeof sql === 'string') return sql;
-  const stored = sqlId == null ? undefined : s.sqls.get(sqlId);
-  if (stored === undefined) throw new HranaFailure(`SQL text ${sqlId} not found`, 'SQL_NOT_FOUND');
+function sqlOf(s: Stream, req: Sql): string {
+  if (typeof req.sql === 'string') return req.sql;
+  const stored = req.sql_id == null ? undefined : s.sqls.get(req.sql_id);
+  if (stored === undefined) throw fail(`SQL text ${req.sql_id} not found`, 'SQL_NOT_FOUND');
   return stored;
-}
-
-function runStmt(s: Stream, sql: string, params: Params, wantRows: boolean): StmtResult {
-  const [, totalBefore] = s.meta.get([]) as bigint[];
-  const st = s.db.prepare(sql);
-  let cols: StmtResult['cols'] = [];
-  let rows: Value[][] = [];
-  if (st.reader) {
-    const raw = st.raw(true).all(params) as unknown[][];
-    cols = st.columns().map((c) => ({ name: c.name, decltype: c.type }));
-    if (wantRows) rows = raw.map((r) => r.map(toWire));
-  } else {
-    st.run(params);
-  }
-  const [changes, totalAfter, rowid] = s.meta.get([]) as bigint[];
-  return {
-    cols,
-    rows,
-    affected_row_count: totalAfter !== totalBefore ? Number(changes) : 0,
-    last_insert_rowid: rowid === undefined ? null : rowid.toString(),
-  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs `fn`, retrying on SQLITE_BUSY (the statement had no effect) without blocking the loop. */
-async function withBusyRetry<T>(fn: () => T): Promise<T> {
-  const deadline = Date.now() + BUSY_WAIT_MS;
-  for (;;) {
+async function execute(s: Stream, stmt: Stmt): Promise<StmtResult> {
+  if (s.closed) throw fail('Stream is closed', 'STREAM_CLOSED');
+  const sql = sqlOf(s, stmt);
+  const params = bindParams(stmt, sql);
+  const st = s.db.prepare(sql);
+  const [, totalBefore] = s.meta.get([]) as bigint[];
+  let raw: unknown[][] = [];
+  // On SQLITE_BUSY the statement had no effect and may be run again; it must be the same prepared
+  // statement, since libsql leaves a busy one unreset (still holding its read snapshot).
+  for (const deadline = Date.now() + BUSY_WAIT_MS; ; await sleep(5)) {
     try {
-      return fn();
+      if (st.reader) raw = st.raw(true).all(params) as unknown[][];
+      else st.run(params);
+      break;
     } catch (e) {
-      if (wireError(e).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
-      await sleep(5);
+      if (wireError(e).code !== 'SQLITE_BUSY') throw e;
+      if (Date.now() >= deadline || s.closed) {
+        closeStream(s);
+        throw e;
+      }
     }
   }
+  const [changes, totalAfter, rowid] = s.meta.get([]) as bigint[];
+  return {
+    cols: st.reader ? st.columns().map((c) => ({ name: c.name, decltype: c.type })) : [],
+    rows: stmt.want_rows === false ? [] : raw.map((row) => row.map(toWire)),
+    affected_row_count: totalAfter !== totalBefore ? Number(changes) : 0,
+    last_insert_rowid: rowid === undefined ? null : String(rowid),
+  };
 }
 
-function execute(s: Stream, stmt: Stmt): Promise<StmtResult> {
-  const sql = sqlOf(s, stmt.sql, stmt.sql_id);
-  const params = bindParams(stmt, sql);
-  return withBusyRetry(() => runStmt(s, sql, params, stmt.want_rows !== false));
-}
-
-function holds(c: Cond, ok: unknown[], errs: unknown[], db: Db): boolean {
-  switch (c.type) {
-    case 'ok':
-      return ok[c.step] != null;
-    case 'error':
-      return errs[c.step] != null;
-    case 'not':
-      return !holds(c.cond, ok, errs, db);
-    case 'and':
-      return c.conds.every((d) => holds(d, ok, errs, db));
-    case 'or':
-      return c.conds.some((d) => holds(d, ok, errs, db));
-    case 'is_autocommit':
-      return !db.inTransaction;
-  }
+function holds(c: Cond, r: BatchResult, s: Stream): boolean {
+  if (c.type === 'ok') return r.step_results[c.step] != null;
+  if (c.type === 'error') return r.step_errors[c.step] != null;
+  if (c.type === 'not') return !holds(c.cond, r, s);
+  if (c.type === 'and') return c.conds.every((d) => holds(d, r, s));
+  if (c.type === 'or') return c.conds.some((d) => holds(d, r, s));
+  return !s.db.inTransaction; // is_autocommit
 }
 
 async function handle(s: Stream, req: Request): Promise<Response> {
-  if (s.closed) throw new HranaFailure('Stream is closed', 'STREAM_CLOSED');
-  switch (req.type) {
-    case 'execute':
-      return { type: 'execute', result: await execute(s, req.stmt) };
-    case 'batch': {
-      const step_results: (StmtResult | null)[] = [];
-      const step_errors: (WireError | null)[] = [];
-      for (const step of req.batch.steps) {
-        const i = step_results.length;
-        step_results.push(null);
-        step_errors.push(null);
-        if (step.condition && !holds(step.condition, step_results, step_errors, s.db)) continue;
-        try {
-          step_results[i] = await execute(s, step.stmt);
-        } catch (e) {
-          step_errors[i] = wireError(e);
-        }
+  if (req.type === 'execute') return { type: 'execute', result: await execute(s, req.stmt) };
+  if (req.type === 'batch') {
+    const result: BatchResult = { step_results: [], step_errors: [] };
+    for (const [i, step] of req.batch.steps.entries()) {
+      result.step_results.push(null);
+      result.step_errors.push(null);
+      if (step.condition && !holds(step.condition, result, s)) continue;
+      try {
+        result.step_results[i] = await execute(s, step.stmt);
+      } catch (e) {
+        result.step_errors[i] = wireError(e);
       }
-      return { type: 'batch', result: { step_results, step_errors } };
     }
-    case 'sequence':
-      s.db.exec(sqlOf(s, req.sql, req.sql_id));
-      return { type: 'sequence' };
-    case 'store_sql':
-      s.sqls.set(req.sql_id, req.sql);
-      return { type: 'store_sql' };
-    case 'close_sql':
-      s.sqls.delete(req.sql_id);
-      return { type: 'close_sql' };
-    case 'get_autocommit':
-      return { type: 'get_autocommit', is_autocommit: !s.db.inTransaction };
-    case 'close':
-      closeStream(s);
-      return { type: 'close' };
-    default:
-      throw new HranaFailure(`Request type ${req.type} is not implemented`, 'NOT_IMPLEMENTED');
+    return { type: 'batch', result };
   }
-}
-
-function openDb(path: string): Db {
-  const db = new Database(path);
-  db.defaultSafeIntegers(true);
-  db.exec('PRAGMA busy_timeout = 0'); // lock waits are asynchronous retries, see the header
-  return db;
+  if (req.type === 'close') closeStream(s);
+  else if (s.closed) throw fail('Stream is closed', 'STREAM_CLOSED');
+  else if (req.type === 'get_autocommit')
+    return { type: req.type, is_autocommit: !s.db.inTransaction };
+  else if (req.type === 'sequence') s.db.exec(sqlOf(s, req));
+  else if (req.type === 'store_sql') s.sqls.set(req.sql_id, req.sql);
+  else if (req.type === 'close_sql') s.sqls.delete(req.sql_id);
+  else throw fail(`Request type ${req.type} is not implemented`, 'NOT_IMPLEMENTED');
+  return { type: req.type };
 }
 
 function openStream(path: string): Stream {
-  const db = openDb(path);
+  const db = new Database(path);
+  db.defaultSafeIntegers(true);
+  db.exec('PRAGMA busy_timeout = 0'); // lock waits are asynchronous retries, see the header
   const meta = db.prepare('SELECT changes(), total_changes(), last_insert_rowid()').raw(true);
   return { db, meta, sqls: new Map(), closed: false };
 }
@@ -294,23 +228,17 @@ export async function startHranaServer(opts: {
   host?: string;
   authToken?: string;
 }): Promise<HranaServer> {
-  const setup = openDb(opts.path);
-  setup.exec('PRAGMA journal_mode = WAL');
-  setup.close();
+  const setup = openStream(opts.path);
+  setup.db.exec('PRAGMA journal_mode = WAL');
+  closeStream(setup);
   const streams = new Map<string, Stream>();
   let requests = 0;
 
-  async function pipeline(body: PipelineReq): Promise<PipelineResp> {
-    let s: Stream;
-    if (body.baton == null) {
-      s = openStream(opts.path);
-    } else {
-      const found = streams.get(body.baton);
-      if (!found) throw new HranaFailure('Stream expired or baton is invalid', 'STREAM_EXPIRED');
-      streams.delete(body.baton);
-      clearTimeout(found.timer);
-      s = found;
-    }
+  async function pipeline(body: PipelineReq): Promise<PipelineResp | undefined> {
+    const s = body.baton == null ? openStream(opts.path) : streams.get(body.baton);
+    if (!s) return;
+    if (body.baton != null) streams.delete(body.baton); // batons are single-use
+    clearTimeout(s.timer);
     const results: Result[] = [];
     for (const req of body.requests) {
       try {
@@ -322,23 +250,21 @@ export async function startHranaServer(opts: {
     if (s.closed) return { baton: null, base_url: null, results };
     const baton = randomBytes(12).toString('base64url');
     streams.set(baton, s);
-    s.timer = setTimeout(() => {
-      streams.delete(baton);
-      closeStream(s);
-    }, STREAM_IDLE_MS).unref();
+    s.timer = setTimeout(() => streams.delete(baton) && closeStream(s), STREAM_IDLE_MS).unref();
     return { baton, base_url: null, results };
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const send = (status: number, body: unknown, type = 'application/json') => {
-      res.writeHead(status, { 'content-type': type });
-      res.end(type === 'application/json' ? JSON.stringify(body) : String(body));
+    const send = (status: number, body: string | PipelineResp | WireError) => {
+      const json = typeof body !== 'string';
+      res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain' });
+      res.end(json ? JSON.stringify(body) : body);
     };
     const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
-    if (req.method === 'GET') return send(path === '/v2' || path === '' ? 200 : 404, 'ok', 'text/plain');
-    if (req.method !== 'POST' || path !== '/v2/pipeline') return send(404, 'Not found', 'text/plain');
+    if (req.method === 'GET') return send(path === '/v2' || path === '' ? 200 : 404, 'hrana v2');
+    if (req.method !== 'POST' || path !== '/v2/pipeline') return send(404, 'Not found');
     if (opts.authToken !== undefined && req.headers.authorization !== `Bearer ${opts.authToken}`) {
-      return send(401, 'Unauthorized', 'text/plain');
+      return send(401, 'Unauthorized');
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -347,14 +273,14 @@ export async function startHranaServer(opts: {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as PipelineReq;
       if (!Array.isArray(body.requests)) throw new Error('`requests` must be an array');
     } catch (e) {
-      return send(400, { message: `Invalid pipeline request: ${wireError(e).message}`, code: 'PROTO_ERROR' });
+      return send(400, { ...wireError(e), code: 'PROTO_ERROR' });
     }
     requests++;
-    try {
-      send(200, await pipeline(body));
-    } catch (e) {
-      send(e instanceof HranaFailure ? 400 : 500, wireError(e));
-    }
+    const resp = await pipeline(body);
+    send(
+      resp ? 200 : 400,
+      resp ?? { message: 'Stream expired or bad baton', code: 'STREAM_EXPIRED' },
+    );
   }
 
   const server = createServer((req, res) => {
@@ -366,9 +292,9 @@ export async function startHranaServer(opts: {
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+    server.listen(opts.port ?? 0, host, resolve);
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
