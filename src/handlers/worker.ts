@@ -12,7 +12,7 @@
 import type { Hono } from 'hono';
 import type { Driver } from '../drivers/types.js';
 import { envString } from '../runtime/env.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import { createRuntime, describe, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
 import { createApp } from './app.js';
 
 /** The parts of Cloudflare's ExecutionContext and ScheduledController edgeq uses. */
@@ -60,9 +60,13 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
     async scheduled(_event, env, ctx) {
       const { runtime } = get(env);
       ctx.waitUntil(
-        runtime.tick().then((r) => {
-          if (r.reclaimed || r.dead || r.pruned || !r.done) console.log('[edgeq] tick', r);
-        }),
+        runtime
+          .tick()
+          .then((r) => {
+            if (r.reclaimed || r.dead || r.pruned || !r.done) console.log('[edgeq] tick', r);
+          })
+          // The next cron event tries again; a failed tick must not become an unhandled rejection.
+          .catch((err: unknown) => console.error('[edgeq] tick failed:', describe(err))),
       );
     },
   };

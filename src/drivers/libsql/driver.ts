@@ -81,9 +81,15 @@ export class LibsqlDriver implements Driver {
     return this.#ready;
   }
 
-  /** Runs one client call after migrations, retrying SQLITE_BUSY with jittered backoff. */
+  /** Runs one client call after migrations, both retried on SQLITE_BUSY. */
   async #run<T>(op: () => Promise<T>): Promise<T> {
-    await this.migrate();
+    // Several processes may open a fresh file at once: their migrations queue on the lock too.
+    await this.#retryBusy(() => this.migrate());
+    return this.#retryBusy(op);
+  }
+
+  /** Retries SQLITE_BUSY with jittered backoff: the transaction did not commit, so it is safe. */
+  async #retryBusy<T>(op: () => Promise<T>): Promise<T> {
     const retries = this.#opts.busyRetries ?? 20;
     for (let attempt = 0; ; attempt++) {
       try {
