@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Worker tests build the bundle once; see test/worker/setup.ts.
+    // test/worker builds the Worker with wrangler once, in its beforeAll.
     reporters: ['default'],
   },
 });

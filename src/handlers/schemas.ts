@@ -2,7 +2,7 @@
  * Request schemas: every body and query is validated here, unknown fields rejected. The same
  * schemas will feed the OpenAPI document, so they stay the one source of truth.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_STATES } from '../drivers/types.js';
 import { BOUNDS, QUEUE_NAME } from '../runtime/config.js';
 

@@ -53,12 +53,29 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
     }
     return built;
   };
+  /** The isolate's runtime, or undefined (logged) when its configuration is wrong. */
+  const tryGet = (env: E) => {
+    try {
+      return get(env);
+    } catch (err) {
+      console.error('[edgeq] configuration error:', describe(err));
+      return undefined;
+    }
+  };
   return {
     async fetch(request, env, ctx) {
-      return get(env).app.fetch(request, env, ctx as never);
+      const built = tryGet(env);
+      if (!built) {
+        // Details go to the log only: a caller may be anyone, the config is the operator's.
+        const error = { code: 'internal', message: 'edgeq is misconfigured; see the Worker logs' };
+        return Response.json({ error }, { status: 500 });
+      }
+      return built.app.fetch(request, env, ctx as never);
     },
     async scheduled(_event, env, ctx) {
-      const { runtime } = get(env);
+      const built = tryGet(env);
+      if (!built) return;
+      const { runtime } = built;
       ctx.waitUntil(
         runtime
           .tick()

@@ -2,7 +2,6 @@
  * Configuration from environment variables, shared by the Worker and `edgeq serve`. A value that
  * does not parse stops startup with a message naming the variable.
  */
-import { EdgeqError } from '../errors.js';
 import type { Limits } from './config.js';
 
 export type Env = Record<string, unknown>;
@@ -31,10 +30,7 @@ export function limitsFromEnv(env: Env): Partial<Limits> {
     if (raw === undefined) continue;
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n <= 0) {
-      throw new EdgeqError(
-        'invalid_request',
-        `${name} must be a positive whole number, got "${raw}"`,
-      );
+      throw new Error(`${name} must be a positive whole number, got "${raw}"`);
     }
     out[key] = n;
   }
