@@ -4,6 +4,7 @@ import type { Driver } from '../../src/drivers/types.js';
 import { createApp } from '../../src/handlers/app.js';
 import type { Limits } from '../../src/runtime/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import { tryJson } from './json.js';
 
 export const TOKEN = 'test-token-0123456789';
 
@@ -44,13 +45,7 @@ export function makeApi(driver: Driver, limits: Partial<Limits> = {}): Api {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
       const res = await app.request(path, init);
       const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
+      return { status: res.status, json: tryJson(text), text };
     },
   };
 }

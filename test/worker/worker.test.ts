@@ -18,6 +18,7 @@ import { createClient } from '@libsql/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type HranaServer, startHranaServer } from '../support/hrana-server.js';
+import { tryJson } from '../support/json.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'worker-test-token-0123456789';
@@ -92,13 +93,12 @@ async function call(
   }
   const res = await mf.dispatchFetch(`http://edgeq.test${path}`, init);
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text, headers: res.headers as unknown as Headers };
+  return {
+    status: res.status,
+    json: tryJson(text),
+    text,
+    headers: res.headers as unknown as Headers,
+  };
 }
 
 /** Expects a JSON error with this status and code, and never a 500. */
