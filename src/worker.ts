@@ -1,19 +1,24 @@
 /**
  * The ready-made Cloudflare Worker: `wrangler deploy` this entry. It picks the driver from env:
- * `LIBSQL_URL` (+ `LIBSQL_AUTH_TOKEN`) for libSQL / Turso; otherwise the in-memory driver, with a
+ * `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN` for Upstash Redis, else `LIBSQL_URL`
+ * (+ `LIBSQL_AUTH_TOKEN`) for libSQL / Turso; otherwise the in-memory driver, with a
  * warning, because its jobs live only in one isolate and vanish when it is evicted.
  */
 import { libsqlDriver } from './drivers/libsql/index.js';
 import { memoryDriver } from './drivers/memory/index.js';
 import type { Driver } from './drivers/types.js';
+import { upstashDriver } from './drivers/upstash/cloudflare.js';
 import { createWorker } from './handlers/worker.js';
 import { type Env, envString, limitsFromEnv } from './runtime/env.js';
 
 function pickDriver(env: Env): Driver {
+  const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
+  const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
+  if (redisUrl && redisToken) return upstashDriver({ url: redisUrl, token: redisToken });
   const url = envString(env, 'LIBSQL_URL');
   if (url) return libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') });
   console.warn(
-    '[edgeq] no storage configured (LIBSQL_URL): using the in-memory driver. Jobs live in one ' +
+    '[edgeq] no storage configured (UPSTASH_REDIS_REST_URL/_TOKEN or LIBSQL_URL): using the in-memory driver. Jobs live in one ' +
       'isolate only and are lost when it is evicted; do not use it in production.',
   );
   return memoryDriver();

@@ -116,7 +116,17 @@ interface Scoped {
   now: number;
 }
 
-export interface EnqueueParams extends Scoped {
+/**
+ * Identity of one logical call, minted by the runtime. A transport that re-sends a call whose
+ * response was lost (the Upstash client retries 5 times) delivers the same `opId` again; a driver
+ * that declares `replaySafe` answers such a re-run exactly as the first run and changes nothing.
+ * A different call (another `opId`) is never mistaken for a re-run.
+ */
+interface Replayable {
+  opId?: string;
+}
+
+export interface EnqueueParams extends Scoped, Replayable {
   jobs: NewJob[];
 }
 
@@ -126,7 +136,10 @@ export interface ClaimParams extends Scoped {
   limit: number;
   /** Lease length for these jobs; each job's own `leaseMs` when absent. */
   leaseMs?: number;
-  /** Minted by the runtime; becomes the lease token of every job this claim leases. */
+  /**
+   * Minted by the runtime; becomes the lease token of every job this claim leases. It is also the
+   * claim's identity: a re-run with the same token returns the same jobs (replay-safe drivers).
+   */
   leaseToken: string;
   /** Acks of the previous batch, applied before claiming in the same round trip. */
   acks?: AckItem[];
@@ -146,7 +159,7 @@ export interface ExtendParams extends Scoped {
 
 export type ExtendResult = { ok: true; leaseExpiresAt: number } | { ok: false; error: FenceError };
 
-export interface AckParams extends Scoped {
+export interface AckParams extends Scoped, Replayable {
   acks: AckItem[];
   /**
    * Follow-up jobs stored atomically with the ack: they exist if and only if the ack succeeded.
@@ -161,7 +174,7 @@ export interface AckResult {
   enqueued: EnqueueResult[];
 }
 
-export interface NackParams extends Scoped {
+export interface NackParams extends Scoped, Replayable {
   id: string;
   leaseToken: string;
   error?: string;
@@ -253,6 +266,11 @@ export interface Capabilities {
   durable: boolean;
   /** Several runtime instances (isolates, processes) can share one store. */
   shared: boolean;
+  /**
+   * A re-sent call (same `opId`, or same claim `leaseToken`) gets the first run's answer and
+   * changes nothing. Needed where the transport retries calls whose response was lost.
+   */
+  replaySafe: boolean;
 }
 
 export type CapabilityName = keyof Capabilities;

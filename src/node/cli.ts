@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { libsqlDriver } from '../drivers/libsql/index.js';
+import type { Driver } from '../drivers/types.js';
+import { upstashDriver } from '../drivers/upstash/index.js';
 import { envString, limitsFromEnv } from '../runtime/env.js';
 import { serve } from './serve.js';
 
@@ -16,6 +18,7 @@ Usage:
 
 Environment:
   EDGEQ_TOKEN          admin bearer token (without it: loopback only, no auth)
+  UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (wins over LIBSQL_URL)
   LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
   LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
   PORT                 port when --port is not given
@@ -32,6 +35,23 @@ function positiveInt(name: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a whole number, got "${raw}"`);
   return n;
+}
+
+/** Upstash when its REST credentials are set, else libSQL (LIBSQL_URL or the local file). */
+function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver; where: string } {
+  const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
+  const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
+  if (redisUrl && redisToken) {
+    return { driver: upstashDriver({ url: redisUrl, token: redisToken }), where: redisUrl };
+  }
+  let url = envString(env, 'LIBSQL_URL');
+  if (!url) {
+    const file = resolve(db);
+    mkdirSync(dirname(file), { recursive: true });
+    url = `file:${file}`;
+  }
+  const driver = libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') });
+  return { driver, where: url.replace(/\/\/[^@/]*@/, '//***@') };
 }
 
 async function serveCommand(args: string[]): Promise<void> {
@@ -52,21 +72,16 @@ async function serveCommand(args: string[]): Promise<void> {
   }
   const env = process.env as Record<string, unknown>;
   const port = positiveInt('port', values.port ?? envString(env, 'PORT') ?? '8787');
-  let url = envString(env, 'LIBSQL_URL');
-  if (!url) {
-    const file = resolve(values.db);
-    mkdirSync(dirname(file), { recursive: true });
-    url = `file:${file}`;
-  }
+  const { driver, where } = pickDriver(env, values.db);
   const server = await serve({
-    driver: libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') }),
+    driver,
     port,
     host: values.host,
     token: envString(env, 'EDGEQ_TOKEN'),
     tickIntervalMs: positiveInt('tick-interval', values['tick-interval']) * 1000,
     limits: limitsFromEnv(env),
   });
-  console.log(`edgeq: storing jobs in ${url.replace(/\/\/[^@/]*@/, '//***@')}`);
+  console.log(`edgeq: storing jobs in ${where}`);
   let closing = false;
   const stop = async (signal: string) => {
     if (closing) return;

@@ -131,7 +131,8 @@ export class Runtime {
   ): Promise<EnqueueResult[]> {
     const now = this.now();
     const jobs = inputs.map((input) => this.newJob(queue, input, now));
-    return this.call(() => this.driver.enqueue({ ns, now, jobs }));
+    const opId = newLeaseToken();
+    return this.call(() => this.driver.enqueue({ ns, now, jobs, opId }));
   }
 
   async claim(
@@ -166,6 +167,7 @@ export class Runtime {
       this.driver.ack({
         ns,
         now,
+        opId: newLeaseToken(),
         acks: [ackItem({ id, ...input })],
         ...(follow.length ? { enqueue: follow } : {}),
       }),
@@ -177,7 +179,8 @@ export class Runtime {
 
   async ackMany(acks: AckInput[], ns = DEFAULT_NAMESPACE): Promise<AckOutcome[]> {
     const now = this.now();
-    const res = await this.call(() => this.driver.ack({ ns, now, acks: acks.map(ackItem) }));
+    const opId = newLeaseToken();
+    const res = await this.call(() => this.driver.ack({ ns, now, opId, acks: acks.map(ackItem) }));
     return res.acks;
   }
 
@@ -191,6 +194,7 @@ export class Runtime {
       this.driver.nack({
         ns,
         now,
+        opId: newLeaseToken(),
         id,
         leaseToken: input.leaseToken,
         backoff: this.backoff(),

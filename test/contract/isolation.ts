@@ -57,6 +57,67 @@ export function isolationContract(suite: DriverSuite): void {
       expect(r.requeued).toBeGreaterThanOrEqual(2);
     });
 
+    itNeeds(
+      suite,
+      'replaySafe',
+      're-running a call with the same identity repeats its answer',
+      async () => {
+        const j = job('q', { key: 'rk' });
+        const first = await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j], opId: 'op-enq' });
+        expect(await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j], opId: 'op-enq' })).toEqual(first);
+        expect(first).toEqual([{ id: j.id, created: true }]);
+        // A different call with the same key is not a re-run.
+        const other = await c.d.enqueue({
+          ns: c.ns,
+          now: T0,
+          jobs: [job('q', { key: 'rk' })],
+          opId: 'op-2',
+        });
+        expect(other).toEqual([{ id: j.id, created: false }]);
+
+        const claim = () =>
+          c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 5, leaseToken: 'CLAIM-1' });
+        const c1 = await claim();
+        expect(await claim()).toEqual(c1);
+        expect(c1.jobs.map((x) => x.id)).toEqual([j.id]);
+
+        const ack = () =>
+          c.d.ack({
+            ns: c.ns,
+            now: T0,
+            opId: 'op-ack',
+            acks: [{ id: j.id, leaseToken: 'CLAIM-1', result: '1' }],
+          });
+        expect((await ack()).acks).toEqual([{ id: j.id, ok: true }]);
+        expect((await ack()).acks).toEqual([{ id: j.id, ok: true }]);
+        // Another ack call with the same token is a second ack, and fails.
+        const second = await c.d.ack({
+          ns: c.ns,
+          now: T0,
+          opId: 'op-other',
+          acks: [{ id: j.id, leaseToken: 'CLAIM-1' }],
+        });
+        expect(second.acks).toEqual([{ id: j.id, ok: false, error: 'lease_lost' }]);
+
+        const k = job('q');
+        await c.d.enqueue({ ns: c.ns, now: T0, jobs: [k] });
+        await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 1, leaseToken: 'CLAIM-2' });
+        const nack = () =>
+          c.d.nack({
+            ns: c.ns,
+            now: T0,
+            opId: 'op-nack',
+            id: k.id,
+            leaseToken: 'CLAIM-2',
+            backoff: NO_JITTER,
+          });
+        const n1 = await nack();
+        expect(n1).toEqual({ ok: true, state: 'queued', runAt: T0 + 1_000 });
+        expect(await nack()).toEqual(n1);
+        expect((await c.d.get({ ns: c.ns, now: T0, id: k.id }))?.attempt).toBe(1);
+      },
+    );
+
     itNeeds(suite, 'durable', 'keeps jobs across a new driver instance', async () => {
       const j = job('q');
       await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j] });

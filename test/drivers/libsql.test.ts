@@ -13,7 +13,7 @@ import { startHranaServer } from '../support/hrana-server.js';
 
 driverContract({
   name: 'libsql',
-  capabilities: { durable: true, shared: true },
+  capabilities: { durable: true, shared: true, replaySafe: false },
   countsRoundTrips: true,
   factory: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgeq-libsql-'));
@@ -34,7 +34,7 @@ driverContract({
 
 driverContract({
   name: 'libsql',
-  capabilities: { durable: false, shared: false },
+  capabilities: { durable: false, shared: false, replaySafe: false },
   countsRoundTrips: true,
   factory: async () => {
     const { client, count } = countingClient(createClient({ url: ':memory:' }));
@@ -49,7 +49,7 @@ driverContract({
 // HTTP requests the endpoint served.
 driverContract({
   name: 'libsql',
-  capabilities: { durable: true, shared: true },
+  capabilities: { durable: true, shared: true, replaySafe: false },
   countsRoundTrips: true,
   factory: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'edgeq-hrana-'));

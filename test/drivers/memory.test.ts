@@ -3,7 +3,7 @@ import { driverContract } from '../contract/index.js';
 
 driverContract({
   name: 'memory',
-  capabilities: { durable: false, shared: false },
+  capabilities: { durable: false, shared: false, replaySafe: false },
   countsRoundTrips: false,
   factory: async () => ({ driver: memoryDriver() }),
 });

@@ -233,7 +233,7 @@ describe('HTTP API', () => {
     const api = makeApi(memoryDriver());
     expect((await api.call('GET', '/v1/capabilities')).json).toEqual({
       driver: 'memory',
-      capabilities: { durable: false, shared: false },
+      capabilities: { durable: false, shared: false, replaySafe: false },
     });
     const health = await api.app.request('/healthz');
     expect(health.status).toBe(200);

@@ -459,7 +459,7 @@ describe('Worker with LIBSQL_URL: libSQL over HTTP to a real SQLite file', () =>
   it('enqueue, claim and ack from workerd land in the SQLite file', async () => {
     expect((await call(mf, 'GET', '/healthz')).json).toEqual({ ok: true, driver: 'libsql' });
     const caps = await call(mf, 'GET', '/v1/capabilities');
-    expect(caps.json).toEqual({ driver: 'libsql', capabilities: { durable: true, shared: true } });
+    expect(caps.json).toEqual({ driver: 'libsql', capabilities: { durable: true, shared: true, replaySafe: false } });
 
     const before = hrana.requests;
     const enq = await call(mf, 'POST', '/v1/queues/durable/jobs', { payload: { hello: 'sqlite' } });

@@ -18,6 +18,7 @@ import {
   type AckResult,
   type CancelParams,
   type CancelResult,
+  type Capabilities,
   type ClaimParams,
   type ClaimResult,
   type Driver,
@@ -58,7 +59,7 @@ export interface LibsqlDriverOptions {
 
 export class LibsqlDriver implements Driver {
   readonly name = 'libsql';
-  readonly capabilities: { durable: boolean; shared: boolean };
+  readonly capabilities: Capabilities;
   readonly client: Client;
   readonly #db: LibSQLDatabase;
   readonly #opts: LibsqlDriverOptions;
@@ -69,7 +70,8 @@ export class LibsqlDriver implements Driver {
     this.client = opts.client;
     this.#db = drizzle(opts.client);
     const durable = opts.local !== 'memory';
-    this.capabilities = { durable, shared: durable };
+    // @libsql/client never re-sends a call on its own, so re-runs cannot happen.
+    this.capabilities = { durable, shared: durable, replaySafe: false };
   }
 
   /** Applies pending migrations; runs once per instance before the first operation. */

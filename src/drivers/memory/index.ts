@@ -68,7 +68,7 @@ export function memoryDriver(opts: MemoryDriverOptions = {}): Driver {
 }
 
 class MemoryDriver implements Driver {
-  readonly capabilities = { durable: false, shared: false };
+  readonly capabilities = { durable: false, shared: false, replaySafe: false };
   readonly #spaces = new Map<string, Namespace>();
 
   constructor(readonly name: string) {}
