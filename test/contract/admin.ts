@@ -111,8 +111,8 @@ export function adminContract(suite: DriverSuite): void {
         const j = job('q', { maxAttempts: 1 });
         ids.push(j.id);
         await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j] });
-        await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 1, leaseToken: 'L' });
-        await c.d.nack({ ns: c.ns, now: T0, id: j.id, leaseToken: 'L', backoff: NO_JITTER });
+        await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 1, leaseToken: `L${i}` });
+        await c.d.nack({ ns: c.ns, now: T0, id: j.id, leaseToken: `L${i}`, backoff: NO_JITTER });
       }
       const one = await c.d.replayDead({
         ns: c.ns,
@@ -137,7 +137,7 @@ export function adminContract(suite: DriverSuite): void {
       expect(await c.d.replayDead({ ns: c.ns, now: T0 + 2, queue: 'q', limit: 10 })).toEqual({
         replayed: 1,
       });
-      const r = await c.d.claim({ ns: c.ns, now: T0 + 3, queue: 'q', limit: 10, leaseToken: 'L2' });
+      const r = await c.d.claim({ ns: c.ns, now: T0 + 3, queue: 'q', limit: 10, leaseToken: 'FINAL' });
       expect(r.jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
       expect(r.jobs.every((j) => j.attempt === 1)).toBe(true);
     });

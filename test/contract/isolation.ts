@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DriverSuite, itNeeds, job, NO_JITTER, T0, useDriver } from './harness.js';
+import { type DriverSuite, itNeeds, job, NO_JITTER, T0, token, useDriver } from './harness.js';
 
 /** Namespaces, capabilities, and what holds across driver instances over one store. */
 export function isolationContract(suite: DriverSuite): void {
@@ -138,7 +138,7 @@ export function isolationContract(suite: DriverSuite): void {
         await Promise.all(
           [c.d, second, c.d, second].map(async (d) => {
             for (;;) {
-              const r = await d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 3, leaseToken: 'x' });
+              const r = await d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 3, leaseToken: token() });
               if (!r.jobs.length) return;
               seen.push(...r.jobs.map((x) => x.id));
             }

@@ -13,7 +13,8 @@ export function reclaimContract(suite: DriverSuite): void {
       await c.d.enqueue({ ns: c.ns, now: T0 - 2 * H, jobs: [j] });
       const now = T0 - 2 * H;
       const leaseMs = expiresAt - now;
-      const r = await c.d.claim({ ns: c.ns, now, queue: 'q', limit: 1, leaseToken: 'L', leaseMs });
+      // One token per claim call: the token is the claim's identity (see ClaimParams).
+      const r = await c.d.claim({ ns: c.ns, now, queue: 'q', limit: 1, leaseToken: `L${j.id}`, leaseMs });
       expect(r.jobs[0]?.leaseExpiresAt).toBe(expiresAt);
       return j.id;
     }
@@ -77,7 +78,7 @@ export function reclaimContract(suite: DriverSuite): void {
 
     it('reclaim after an ack leaves the completed job and its result alone', async () => {
       const id = await leaseAt(T0 - 1);
-      await c.d.ack({ ns: c.ns, now: T0 - 1, acks: [{ id, leaseToken: 'L', result: '"r"' }] });
+      await c.d.ack({ ns: c.ns, now: T0 - 1, acks: [{ id, leaseToken: `L${id}`, result: '"r"' }] });
       expect(await c.d.reclaim({ ns: c.ns, now: T0 + H, limit: 10, backoff: NO_JITTER })).toEqual({
         requeued: 0,
         dead: 0,
@@ -90,7 +91,7 @@ export function reclaimContract(suite: DriverSuite): void {
 
     it('a holder that acks after expiry but before reclaim still completes the job', async () => {
       const id = await leaseAt(T0 - 1);
-      const ack = await c.d.ack({ ns: c.ns, now: T0, acks: [{ id, leaseToken: 'L' }] });
+      const ack = await c.d.ack({ ns: c.ns, now: T0, acks: [{ id, leaseToken: `L${id}` }] });
       expect(ack.acks[0]?.ok).toBe(true);
     });
 

@@ -94,9 +94,21 @@ export class UpstashDriver implements Driver {
   }
 
   async #run<T>(name: ScriptName, args: Arg[]): Promise<T> {
-    const out = await this.#scripts.get(name)!.exec([this.prefix], args.map(String));
+    const out = await this.#exec(name, args);
     // With the client's automatic JSON decoding on, the cjson document arrives parsed already.
     return (typeof out === 'string' ? JSON.parse(out) : out) as T;
+  }
+
+  async #exec(name: ScriptName, args: Arg[]): Promise<unknown> {
+    try {
+      return await this.#scripts.get(name)!.exec([this.prefix], args.map(String));
+    } catch (err) {
+      // UpstashError messages end with the whole command, payloads included: keep them out of
+      // every log line and response.
+      const message =
+        err instanceof Error ? err.message.replace(/,? ?command was:[\s\S]*$/, '') : '';
+      throw new Error(`[edgeq] [upstash] ${name} failed: ${message}`, { cause: err });
+    }
   }
 
   #ns(ns: string): string {
