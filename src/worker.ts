@@ -14,7 +14,10 @@ import { type Env, envString, limitsFromEnv } from './runtime/env.js';
 function pickDriver(env: Env): Driver {
   const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
   const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
-  if (redisUrl && redisToken) return upstashDriver({ url: redisUrl, token: redisToken });
+  if (redisUrl && redisToken) {
+    const prefix = envString(env, 'EDGEQ_REDIS_PREFIX');
+    return upstashDriver({ url: redisUrl, token: redisToken, ...(prefix ? { prefix } : {}) });
+  }
   const url = envString(env, 'LIBSQL_URL');
   if (url) return libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') });
   console.warn(

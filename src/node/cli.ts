@@ -19,6 +19,7 @@ Usage:
 Environment:
   EDGEQ_TOKEN          admin bearer token (without it: loopback only, no auth)
   UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (wins over LIBSQL_URL)
+  EDGEQ_REDIS_PREFIX   Redis key prefix with a {hash tag} (default {edgeq})
   LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
   LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
   PORT                 port when --port is not given
@@ -42,7 +43,13 @@ function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver;
   const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
   const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
   if (redisUrl && redisToken) {
-    return { driver: upstashDriver({ url: redisUrl, token: redisToken }), where: redisUrl };
+    const prefix = envString(env, 'EDGEQ_REDIS_PREFIX');
+    const driver = upstashDriver({
+      url: redisUrl,
+      token: redisToken,
+      ...(prefix ? { prefix } : {}),
+    });
+    return { driver, where: `${redisUrl} (prefix ${driver.prefix})` };
   }
   let url = envString(env, 'LIBSQL_URL');
   if (!url) {

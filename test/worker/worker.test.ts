@@ -15,10 +15,12 @@ import { ReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from '@libsql/client';
+import { Redis } from '@upstash/redis';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type HranaServer, startHranaServer } from '../support/hrana-server.js';
 import { tryJson } from '../support/json.js';
+import { startUpstashServer, type UpstashServer } from '../support/upstash-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'worker-test-token-0123456789';
@@ -459,7 +461,10 @@ describe('Worker with LIBSQL_URL: libSQL over HTTP to a real SQLite file', () =>
   it('enqueue, claim and ack from workerd land in the SQLite file', async () => {
     expect((await call(mf, 'GET', '/healthz')).json).toEqual({ ok: true, driver: 'libsql' });
     const caps = await call(mf, 'GET', '/v1/capabilities');
-    expect(caps.json).toEqual({ driver: 'libsql', capabilities: { durable: true, shared: true, replaySafe: false } });
+    expect(caps.json).toEqual({
+      driver: 'libsql',
+      capabilities: { durable: true, shared: true, replaySafe: false },
+    });
 
     const before = hrana.requests;
     const enq = await call(mf, 'POST', '/v1/queues/durable/jobs', { payload: { hello: 'sqlite' } });
@@ -547,5 +552,57 @@ describe('a misconfigured Worker', () => {
     } finally {
       await mf.dispose();
     }
+  });
+});
+
+describe('Worker with UPSTASH_REDIS_REST_*: Upstash REST to the real Redis', () => {
+  let mf: Miniflare;
+  let upstash: UpstashServer;
+  const prefix = `{edgeqworker-${Math.random().toString(36).slice(2, 8)}}`;
+  beforeAll(async () => {
+    upstash = await startUpstashServer();
+    mf = startWorker({
+      EDGEQ_TOKEN: TOKEN,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      EDGEQ_REDIS_PREFIX: prefix,
+      // LIBSQL_URL is set too: Upstash wins when both are configured.
+      LIBSQL_URL: 'http://127.0.0.1:1',
+    });
+    await mf.ready;
+  });
+  afterAll(async () => {
+    await mf?.dispose();
+    const redis = new Redis({ url: upstash.url, token: upstash.token });
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await upstash?.close();
+  });
+
+  it('enqueue, claim, ack and tick from workerd land in Redis, one REST request each', async () => {
+    expect((await call(mf, 'GET', '/healthz')).json).toEqual({ ok: true, driver: 'upstash' });
+    const enq = await call(mf, 'POST', '/v1/queues/redis/jobs', { payload: { hello: 'redis' } });
+    expect(enq.status, enq.text).toBe(201);
+    const id: string = enq.json.id;
+    const redis = new Redis({
+      url: upstash.url,
+      token: upstash.token,
+      automaticDeserialization: false,
+    });
+    expect(await redis.hget(`${prefix}:default:j:${id}`, 's')).toBe('queued');
+
+    const before = upstash.requests;
+    const claim = await call(mf, 'POST', '/v1/queues/redis/claim', { limit: 5 });
+    expect(claim.json.jobs).toMatchObject([{ id, attempt: 1, payload: { hello: 'redis' } }]);
+    // One script call, one request (the script cache is warm after the enqueue's fallback).
+    expect(upstash.requests - before).toBeLessThanOrEqual(2);
+    const ack = await call(mf, 'POST', `/v1/jobs/${id}/ack`, {
+      leaseToken: claim.json.jobs[0].leaseToken,
+      result: 'sent',
+    });
+    expect(ack.json).toEqual({ id, state: 'completed' });
+    expect(await redis.hget(`${prefix}:default:j:${id}`, 's')).toBe('completed');
+    await fireScheduled(mf);
+    expect((await call(mf, 'GET', '/v1/queues/redis')).json.counts.completed).toBe(1);
   });
 });
