@@ -137,7 +137,13 @@ export function adminContract(suite: DriverSuite): void {
       expect(await c.d.replayDead({ ns: c.ns, now: T0 + 2, queue: 'q', limit: 10 })).toEqual({
         replayed: 1,
       });
-      const r = await c.d.claim({ ns: c.ns, now: T0 + 3, queue: 'q', limit: 10, leaseToken: 'FINAL' });
+      const r = await c.d.claim({
+        ns: c.ns,
+        now: T0 + 3,
+        queue: 'q',
+        limit: 10,
+        leaseToken: 'FINAL',
+      });
       expect(r.jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
       expect(r.jobs.every((j) => j.attempt === 1)).toBe(true);
     });

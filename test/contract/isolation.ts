@@ -138,7 +138,13 @@ export function isolationContract(suite: DriverSuite): void {
         await Promise.all(
           [c.d, second, c.d, second].map(async (d) => {
             for (;;) {
-              const r = await d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 3, leaseToken: token() });
+              const r = await d.claim({
+                ns: c.ns,
+                now: T0,
+                queue: 'q',
+                limit: 3,
+                leaseToken: token(),
+              });
               if (!r.jobs.length) return;
               seen.push(...r.jobs.map((x) => x.id));
             }

@@ -14,7 +14,14 @@ export function reclaimContract(suite: DriverSuite): void {
       const now = T0 - 2 * H;
       const leaseMs = expiresAt - now;
       // One token per claim call: the token is the claim's identity (see ClaimParams).
-      const r = await c.d.claim({ ns: c.ns, now, queue: 'q', limit: 1, leaseToken: `L${j.id}`, leaseMs });
+      const r = await c.d.claim({
+        ns: c.ns,
+        now,
+        queue: 'q',
+        limit: 1,
+        leaseToken: `L${j.id}`,
+        leaseMs,
+      });
       expect(r.jobs[0]?.leaseExpiresAt).toBe(expiresAt);
       return j.id;
     }
