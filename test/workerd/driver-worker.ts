@@ -7,8 +7,13 @@
  *   GET  /info                        { name, capabilities } of an instance (`?instance=`)
  *   POST /reset  { ...config }        closes every instance; builds instance `a` from env + config
  *   POST /open   { instance }         builds another, independent instance over the same config
- *   POST /rpc    { method, params, instance? }
- *                                     -> { ok: true, value } | { ok: false, error: { name, message, code? } }
+ *   POST /rpc    { method, params, instance? }   calls one method of an instance (default `a`)
+ *                -> { ok: true, value } | { ok: false, error: { name, message, code? } }
+ *
+ * `method` is a Driver method, or `migrate`: the driver's own `migrate()` when it has one (as the
+ * Node contract factories call it), else a read of a missing job, so first-use setup happens
+ * before the suite counts round trips. Every answer is HTTP 200; `/info` also names the runtime
+ * (`navigator.userAgent`), so a test can prove the driver ran in workerd.
  *
  * Which driver: `DRIVER` (env binding or reset config). Per-test settings (a fresh store URL) go
  * in the reset body, so one Miniflare serves a whole test file.
@@ -16,6 +21,8 @@
 import { libsqlDriver } from '../../src/drivers/libsql/index.js';
 import { memoryDriver } from '../../src/drivers/memory/index.js';
 import type { Driver } from '../../src/drivers/types.js';
+// The Workers build of @upstash/redis, as src/worker.ts uses it.
+import { upstashDriver } from '../../src/drivers/upstash/cloudflare.js';
 
 /** Env bindings and reset config: plain strings. */
 export type DriverConfig = Record<string, string | undefined>;
@@ -30,9 +37,13 @@ function need(config: DriverConfig, key: string): string {
 const DRIVERS: Record<string, (config: DriverConfig) => Driver> = {
   memory: () => memoryDriver(),
   libsql: (c) => libsqlDriver({ url: need(c, 'LIBSQL_URL'), authToken: c.LIBSQL_AUTH_TOKEN }),
-  // ---- ADD DRIVERS HERE: one line each (and import the factory at the top) ----
-  // upstash: (c) => upstashDriver({ url: need(c, 'UPSTASH_REDIS_REST_URL'), token: need(c, 'UPSTASH_REDIS_REST_TOKEN') }),
-  // postgres: (c) => postgresDriver({ url: need(c, 'DATABASE_URL') }),
+  upstash: (c) =>
+    upstashDriver({
+      url: need(c, 'UPSTASH_REDIS_REST_URL'),
+      token: need(c, 'UPSTASH_REDIS_REST_TOKEN'),
+      prefix: need(c, 'EDGEQ_REDIS_PREFIX'),
+    }),
+  // ---- ADD DRIVERS HERE: one line each, plus its import at the top. ----
 };
 
 function buildDriver(config: DriverConfig): Driver {
@@ -91,6 +102,16 @@ function errorOf(err: unknown): { name: string; message: string; code?: string }
   return typeof e?.code === 'string' ? { name, message, code: e.code } : { name, message };
 }
 
+/** First-use setup (migrations), outside any test namespace. */
+async function warmUp(d: Driver): Promise<void> {
+  const migrate = (d as { migrate?: () => Promise<void> }).migrate;
+  if (typeof migrate === 'function') return migrate.call(d);
+  // Upstash: load the scripts, so a cold script cache's EVALSHA + EVAL is not counted.
+  const load = (d as { loadScripts?: () => Promise<void> }).loadScripts;
+  if (typeof load === 'function') return load.call(d);
+  await d.get({ ns: '__driver_worker_warmup', now: 0, id: 'none' });
+}
+
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
 async function body(request: Request): Promise<Record<string, unknown>> {
@@ -106,7 +127,7 @@ async function route(request: Request, env: DriverConfig): Promise<unknown> {
   const path = `${request.method} ${url.pathname}`;
   if (path === 'GET /info') {
     const d = instance(url.searchParams.get('instance') ?? 'a');
-    return { name: d.name, capabilities: d.capabilities };
+    return { name: d.name, capabilities: d.capabilities, runtime: navigator.userAgent };
   }
   if (path === 'POST /reset') {
     await closeAll();
@@ -126,11 +147,12 @@ async function route(request: Request, env: DriverConfig): Promise<unknown> {
   }
   if (path === 'POST /rpc') {
     const { method, params, instance: name = 'a' } = await body(request);
-    if (typeof method !== 'string' || !METHODS.has(method)) {
+    if (typeof method !== 'string' || !(METHODS.has(method) || method === 'migrate')) {
       throw new Error(`driver-worker: unknown method ${String(method)}`);
     }
     if (typeof name !== 'string') throw new Error('driver-worker: `instance` must be a string');
     const d = instance(name);
+    if (method === 'migrate') return warmUp(d);
     if (method === 'close') {
       instances.delete(name);
       return d.close();
