@@ -1,11 +1,13 @@
 /**
  * The ready-made Cloudflare Worker: `wrangler deploy` this entry. It picks the driver from env:
- * `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN` for Upstash Redis, else `LIBSQL_URL`
- * (+ `LIBSQL_AUTH_TOKEN`) for libSQL / Turso; otherwise the in-memory driver, with a
+ * `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN` for Upstash Redis, else `DATABASE_URL`
+ * for Postgres (Neon over HTTP), else `LIBSQL_URL` (+ `LIBSQL_AUTH_TOKEN`) for libSQL / Turso;
+ * otherwise the in-memory driver, with a
  * warning, because its jobs live only in one isolate and vanish when it is evicted.
  */
 import { libsqlDriver } from './drivers/libsql/index.js';
 import { memoryDriver } from './drivers/memory/index.js';
+import { postgresDriver } from './drivers/postgres/cloudflare.js';
 import type { Driver } from './drivers/types.js';
 import { upstashDriver } from './drivers/upstash/cloudflare.js';
 import { createWorker } from './handlers/worker.js';
@@ -18,10 +20,15 @@ function pickDriver(env: Env): Driver {
     const prefix = envString(env, 'EDGEQ_REDIS_PREFIX');
     return upstashDriver({ url: redisUrl, token: redisToken, ...(prefix ? { prefix } : {}) });
   }
+  const databaseUrl = envString(env, 'DATABASE_URL');
+  if (databaseUrl) {
+    const schema = envString(env, 'EDGEQ_PG_SCHEMA');
+    return postgresDriver({ url: databaseUrl, ...(schema ? { schema } : {}) });
+  }
   const url = envString(env, 'LIBSQL_URL');
   if (url) return libsqlDriver({ url, authToken: envString(env, 'LIBSQL_AUTH_TOKEN') });
   console.warn(
-    '[edgeq] no storage configured (UPSTASH_REDIS_REST_URL/_TOKEN or LIBSQL_URL): using the in-memory driver. Jobs live in one ' +
+    '[edgeq] no storage configured (UPSTASH_REDIS_REST_URL/_TOKEN, DATABASE_URL or LIBSQL_URL): using the in-memory driver. Jobs live in one ' +
       'isolate only and are lost when it is evicted; do not use it in production.',
   );
   return memoryDriver();

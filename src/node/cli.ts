@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { libsqlDriver } from '../drivers/libsql/index.js';
+import { postgresDriver } from '../drivers/postgres/index.js';
 import type { Driver } from '../drivers/types.js';
 import { upstashDriver } from '../drivers/upstash/index.js';
 import { envString, limitsFromEnv } from '../runtime/env.js';
@@ -15,10 +16,13 @@ const HELP = `edgeq: a serverless, edge-native job queue runtime
 
 Usage:
   edgeq serve [--port 8787] [--host 127.0.0.1] [--db .edgeq/edgeq.db] [--tick-interval 10]
+  edgeq migrate [--db .edgeq/edgeq.db]     create or upgrade the configured store's schema
 
 Environment:
   EDGEQ_TOKEN          admin bearer token (without it: loopback only, no auth)
-  UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (wins over LIBSQL_URL)
+  UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (chosen first)
+  DATABASE_URL         Postgres (chosen next); EDGEQ_PG_TRANSPORT pg | neon-http | neon-ws,
+                       EDGEQ_PG_SCHEMA (default edgeq)
   EDGEQ_REDIS_PREFIX   Redis key prefix with a {hash tag} (default {edgeq})
   LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
   LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
@@ -38,7 +42,10 @@ function positiveInt(name: string, raw: string): number {
   return n;
 }
 
-/** Upstash when its REST credentials are set, else libSQL (LIBSQL_URL or the local file). */
+/**
+ * Upstash when its REST credentials are set, else Postgres (DATABASE_URL), else libSQL (LIBSQL_URL
+ * or the local file).
+ */
 function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver; where: string } {
   const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
   const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
@@ -50,6 +57,16 @@ function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver;
       ...(prefix ? { prefix } : {}),
     });
     return { driver, where: `${redisUrl} (prefix ${driver.prefix})` };
+  }
+  const databaseUrl = envString(env, 'DATABASE_URL');
+  if (databaseUrl) {
+    const transport = envString(env, 'EDGEQ_PG_TRANSPORT') ?? 'pg';
+    if (transport !== 'pg' && transport !== 'neon-http' && transport !== 'neon-ws') {
+      fail(`EDGEQ_PG_TRANSPORT must be pg, neon-http or neon-ws, got "${transport}"`);
+    }
+    const schema = envString(env, 'EDGEQ_PG_SCHEMA');
+    const driver = postgresDriver({ url: databaseUrl, transport, ...(schema ? { schema } : {}) });
+    return { driver, where: `postgres (${transport}, schema ${driver.schema})` };
   }
   let url = envString(env, 'LIBSQL_URL');
   if (!url) {
@@ -101,10 +118,29 @@ async function serveCommand(args: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** Applies pending migrations of the configured store and says what it did. */
+async function migrateCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { db: { type: 'string', default: '.edgeq/edgeq.db' } },
+    strict: true,
+  });
+  const { driver, where } = pickDriver(process.env as Record<string, unknown>, values.db);
+  const migratable = driver as { migrate?: () => Promise<void> };
+  if (typeof migratable.migrate !== 'function') {
+    console.log(`edgeq: ${driver.name} needs no migrations`);
+  } else {
+    await migratable.migrate();
+    console.log(`edgeq: ${where} is up to date`);
+  }
+  await driver.close();
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     if (command === 'serve') return await serveCommand(rest);
+    if (command === 'migrate') return await migrateCommand(rest);
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       console.log(HELP);
       return;

@@ -4,18 +4,11 @@
  * version rows go in one `BEGIN IMMEDIATE` batch, so concurrent first users apply them once.
  */
 import type { Client, InStatement } from '@libsql/client';
+import { splitStatements } from '../sql-split.js';
 import { MIGRATIONS } from './migrations.generated.js';
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS edgeq_migrations (
   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`;
-
-/** Splits a migration into statements: they end with `;` at the end of a line. */
-export function statements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter(Boolean);
-}
 
 export async function migrate(client: Client, localFile: boolean): Promise<void> {
   if (localFile) {
@@ -33,7 +26,7 @@ export async function migrate(client: Client, localFile: boolean): Promise<void>
   if (!pending.length) return;
   const stmts: InStatement[] = [VERSION_TABLE];
   for (const m of pending) {
-    stmts.push(...statements(m.sql));
+    stmts.push(...splitStatements(m.sql));
     stmts.push({
       sql: 'INSERT INTO edgeq_migrations (version, name, applied_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
       args: [m.version, m.name, Date.now()],

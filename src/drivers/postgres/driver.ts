@@ -1,0 +1,341 @@
+/**
+ * Postgres driver, written once over drizzle-orm and run on three clients: Neon's HTTP driver
+ * (`neon()`, one HTTPS request per operation; the default in Workers), Neon's WebSocket `Pool`
+ * and node-postgres `pg`. Every operation is one statement (./statements.ts), so none needs an
+ * interactive transaction, which neon-http does not have.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import {
+  type AckOutcome,
+  type AckParams,
+  type AckResult,
+  type CancelParams,
+  type CancelResult,
+  type Capabilities,
+  type ClaimedJob,
+  type ClaimParams,
+  type ClaimResult,
+  type Driver,
+  type EnqueueParams,
+  type EnqueueResult,
+  type ExtendParams,
+  type ExtendResult,
+  emptyCounts,
+  type FenceError,
+  type GetParams,
+  type JobRecord,
+  type JobState,
+  type ListParams,
+  type ListResult,
+  type NackParams,
+  type NackResult,
+  type NewJob,
+  type PauseParams,
+  type PruneParams,
+  type QueueInfo,
+  type QueuesParams,
+  type ReclaimParams,
+  type ReclaimResult,
+  type ReplayParams,
+} from '../types.js';
+import { migrate } from './migrate.js';
+import * as S from './statements.js';
+
+type Row = Record<string, unknown>;
+
+/** What the driver needs of a client: one statement at a time, and a migration batch. */
+export interface PgTransport {
+  /** `neon-http`, `neon-ws` or `pg`. */
+  kind: string;
+  /** Runs one statement (a drizzle `db.execute`). */
+  execute(query: SQL): Promise<Row[]>;
+  /** Runs statements without parameters as one non-interactive transaction (migrations). */
+  batch(statements: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PostgresDriverOptions {
+  transport: PgTransport;
+  /** Postgres schema holding edgeq's tables (default `edgeq`). */
+  schema?: string;
+}
+
+const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export class PostgresDriver implements Driver {
+  readonly name = 'postgres';
+  readonly capabilities: Capabilities = { durable: true, shared: true, replaySafe: false };
+  readonly schema: string;
+  readonly transport: PgTransport;
+  readonly #t: S.Tables;
+  #ready: Promise<void> | undefined;
+
+  constructor(opts: PostgresDriverOptions) {
+    this.transport = opts.transport;
+    this.schema = opts.schema ?? 'edgeq';
+    if (!SCHEMA.test(this.schema)) {
+      throw new Error(`[edgeq] [postgres] schema "${this.schema}" must match ${SCHEMA}`);
+    }
+    this.#t = S.tables(this.schema);
+  }
+
+  /** Creates or upgrades the schema; runs once per instance before the first operation. */
+  migrate(): Promise<void> {
+    this.#ready ??= migrate(this.transport, this.schema).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#ready = undefined; // let the next call try again
+        throw err;
+      },
+    );
+    return this.#ready;
+  }
+
+  async #q(query: SQL): Promise<Row[]> {
+    await this.migrate();
+    return this.transport.execute(query);
+  }
+
+  /** `(kind, data)` rows grouped by kind. */
+  async #kinds(query: SQL): Promise<Map<string, Row[]>> {
+    const out = new Map<string, Row[]>();
+    for (const r of await this.#q(query)) {
+      const kind = String(r.kind);
+      const list = out.get(kind) ?? [];
+      list.push(asObject(r.data));
+      out.set(kind, list);
+    }
+    return out;
+  }
+
+  async #enqueueIn(
+    parts: ReturnType<typeof S.enqueueParts>,
+    list: NewJob[],
+    extra: { ctes: [string, SQL][]; selects: SQL[] } = { ctes: [], selects: [] },
+  ): Promise<{ rows: Map<string, Row[]>; results: EnqueueResult[] }> {
+    const rows = await this.#kinds(
+      S.compose([...extra.ctes, ...parts.ctes], [...extra.selects, ...parts.selects]),
+    );
+    return { rows, results: this.#enqueueResults(list, rows) };
+  }
+
+  #enqueueResults(list: NewJob[], rows: Map<string, Row[]>): EnqueueResult[] {
+    const inserted = rows.get('ins') ?? [];
+    const created = new Set(inserted.map((r) => String(r.id)));
+    const owners = new Map<string, string>();
+    for (const r of [...(rows.get('owner') ?? []), ...inserted]) {
+      if (r.idem_key == null) continue;
+      const k = `${r.queue}\0${r.idem_key}`;
+      if (!owners.has(k)) owners.set(k, String(r.id));
+    }
+    return list.map((j) => {
+      if (created.has(j.id)) return { id: j.id, created: true };
+      const owner = j.key === undefined ? undefined : owners.get(`${j.queue}\0${j.key}`);
+      // A key taken by a concurrent call that committed after this statement's snapshot has no
+      // visible owner here; the job was not stored, and its id is still the best answer we have.
+      return { id: owner ?? j.id, created: false };
+    });
+  }
+
+  async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
+    if (!p.jobs.length) return [];
+    const parts = S.enqueueParts(this.#t, p.ns, p.now, p.jobs);
+    return (await this.#enqueueIn(parts, p.jobs)).results;
+  }
+
+  async claim(p: ClaimParams): Promise<ClaimResult> {
+    const acks = p.acks ?? [];
+    const claim = S.claimParts(this.#t, {
+      ns: p.ns,
+      queue: p.queue,
+      now: p.now,
+      limit: p.limit,
+      token: p.leaseToken,
+      ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
+    });
+    const ctes = acks.length
+      ? [...S.ackParts(this.#t, p.ns, p.now, acks), ...claim.ctes]
+      : claim.ctes;
+    const selects = acks.length ? [...S.ackSelects, ...claim.selects] : claim.selects;
+    const rows = await this.#kinds(S.compose(ctes, selects));
+    const jobs = (rows.get('job') ?? []).map(claimedOf);
+    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id));
+    return {
+      jobs: jobs.map(({ runAt: _, ...j }) => j),
+      acks: acks.length ? outcomes(acks, rows) : [],
+    };
+  }
+
+  async extend(p: ExtendParams): Promise<ExtendResult> {
+    const rows = await this.#kinds(
+      S.extend(this.#t, {
+        ns: p.ns,
+        id: p.id,
+        token: p.leaseToken,
+        now: p.now,
+        leaseMs: p.leaseMs,
+      }),
+    );
+    const upd = rows.get('upd')?.[0];
+    if (!upd) return { ok: false, error: fence(rows) };
+    return { ok: true, leaseExpiresAt: Number(upd.lease_expires_at) };
+  }
+
+  async ack(p: AckParams): Promise<AckResult> {
+    if (!p.acks.length) return { acks: [], enqueued: [] };
+    const follow = p.enqueue ?? [];
+    if (follow.length && p.acks.length !== 1) {
+      throw new Error('[edgeq] [postgres] follow-up jobs need exactly one ack');
+    }
+    const ackCtes = S.ackParts(this.#t, p.ns, p.now, p.acks);
+    if (!follow.length) {
+      const rows = await this.#kinds(S.compose(ackCtes, S.ackSelects));
+      return { acks: outcomes(p.acks, rows), enqueued: [] };
+    }
+    // The follow-ups are inserted by the same statement, and only if the ack updated its row.
+    const parts = S.enqueueParts(
+      this.#t,
+      p.ns,
+      p.now,
+      follow,
+      sql`(SELECT count(*) FROM acked) = 1`,
+    );
+    const { rows, results } = await this.#enqueueIn(parts, follow, {
+      ctes: ackCtes,
+      selects: S.ackSelects,
+    });
+    const acks = outcomes(p.acks, rows);
+    return { acks, enqueued: acks[0]?.ok ? results : [] };
+  }
+
+  async nack(p: NackParams): Promise<NackResult> {
+    const rows = await this.#kinds(
+      S.nack(this.#t, {
+        ns: p.ns,
+        id: p.id,
+        token: p.leaseToken,
+        now: p.now,
+        dead: p.dead === true,
+        retryAt: p.retryAt ?? null,
+        error: p.error ?? null,
+        backoff: p.backoff,
+      }),
+    );
+    const upd = rows.get('upd')?.[0];
+    if (!upd) return { ok: false, error: fence(rows) };
+    return upd.state === 'dead'
+      ? { ok: true, state: 'dead' }
+      : { ok: true, state: 'queued', runAt: Number(upd.run_at) };
+  }
+
+  async reclaim(p: ReclaimParams): Promise<ReclaimResult> {
+    const [row] = await this.#q(S.reclaim(this.#t, p));
+    return { requeued: Number(row?.requeued ?? 0), dead: Number(row?.dead ?? 0) };
+  }
+
+  async get(p: GetParams): Promise<JobRecord | null> {
+    const [row] = await this.#q(S.get(this.#t, p));
+    return row ? recordOf(asObject(row.data), p.now) : null;
+  }
+
+  async list(p: ListParams): Promise<ListResult> {
+    const rows = await this.#q(S.list(this.#t, p));
+    const page = rows.slice(0, p.limit).map((r) => recordOf(asObject(r.data), p.now));
+    const last = page[page.length - 1];
+    return { jobs: page, ...(rows.length > p.limit && last ? { cursor: last.id } : {}) };
+  }
+
+  async queues(p: QueuesParams): Promise<QueueInfo[]> {
+    const rows = await this.#q(S.queues(this.#t, p));
+    return rows.map((r) => {
+      const counts = emptyCounts();
+      for (const [state, n] of Object.entries(asObject(r.counts)))
+        counts[state as JobState] = Number(n);
+      return { name: String(r.name), paused: r.paused === true || r.paused === 't', counts };
+    });
+  }
+
+  async setPaused(p: PauseParams): Promise<void> {
+    await this.#q(S.setPaused(this.#t, p));
+  }
+
+  async replayDead(p: ReplayParams): Promise<{ replayed: number }> {
+    return { replayed: (await this.#q(S.replay(this.#t, p))).length };
+  }
+
+  async cancel(p: CancelParams): Promise<CancelResult> {
+    const [row] = await this.#q(S.cancel(this.#t, p));
+    if (Number(row?.done) > 0 || row?.state === 'cancelled') return { ok: true };
+    if (row?.state == null) return { ok: false, error: 'not_found' };
+    return { ok: false, error: 'conflict', state: row.state as JobState };
+  }
+
+  async prune(p: PruneParams): Promise<{ pruned: number }> {
+    return { pruned: (await this.#q(S.prune(this.#t, p))).length };
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+/** jsonb arrives parsed from every client; text (some raw modes) is parsed here. */
+function asObject(v: unknown): Row {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Row;
+}
+
+function outcomes(acks: AckParams['acks'], rows: Map<string, Row[]>): AckOutcome[] {
+  const present = new Set((rows.get('ex') ?? []).map((r) => String(r.id)));
+  const done = new Set((rows.get('acked') ?? []).map((r) => String(r.id)));
+  return acks.map((a) => {
+    // The same job twice in one call: only its first ack can have done it.
+    if (done.delete(a.id)) return { id: a.id, ok: true };
+    return { id: a.id, ok: false, error: present.has(a.id) ? 'lease_lost' : 'not_found' };
+  });
+}
+
+function fence(rows: Map<string, Row[]>): FenceError {
+  return (rows.get('ex') ?? []).length ? 'lease_lost' : 'not_found';
+}
+
+function claimedOf(r: Row): ClaimedJob & { runAt: number } {
+  return {
+    id: String(r.id),
+    queue: String(r.queue),
+    payload: String(r.payload),
+    priority: Number(r.priority),
+    attempt: Number(r.attempt),
+    maxAttempts: Number(r.max_attempts),
+    leaseToken: String(r.lease_token),
+    leaseExpiresAt: Number(r.lease_expires_at),
+    createdAt: Number(r.created_at),
+    runAt: Number(r.run_at),
+  };
+}
+
+function recordOf(r: Row, now: number): JobRecord {
+  const stored = String(r.state) as JobState;
+  const runAt = Number(r.run_at);
+  const rec: JobRecord = {
+    id: String(r.id),
+    queue: String(r.queue),
+    state: stored === 'queued' && runAt > now ? 'scheduled' : stored,
+    payload: String(r.payload),
+    priority: Number(r.priority),
+    attempt: Number(r.attempt),
+    maxAttempts: Number(r.max_attempts),
+    runAt,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+  if (r.lease_expires_at != null) rec.leaseExpiresAt = Number(r.lease_expires_at);
+  if (r.finished_at != null) rec.finishedAt = Number(r.finished_at);
+  if (r.idem_key != null) rec.key = String(r.idem_key);
+  if (r.result != null) rec.result = String(r.result);
+  if (r.last_error != null) rec.lastError = String(r.last_error);
+  return rec;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
