@@ -18,8 +18,12 @@
  * Which driver: `DRIVER` (env binding or reset config). Per-test settings (a fresh store URL) go
  * in the reset body, so one Miniflare serves a whole test file.
  */
+
+import { neonConfig } from '@neondatabase/serverless';
 import { libsqlDriver } from '../../src/drivers/libsql/index.js';
 import { memoryDriver } from '../../src/drivers/memory/index.js';
+// The Workers entry: Neon over HTTP, no `pg` in the bundle.
+import { postgresDriver } from '../../src/drivers/postgres/cloudflare.js';
 import type { Driver } from '../../src/drivers/types.js';
 // The Workers build of @upstash/redis, as src/worker.ts uses it.
 import { upstashDriver } from '../../src/drivers/upstash/cloudflare.js';
@@ -43,6 +47,11 @@ const DRIVERS: Record<string, (config: DriverConfig) => Driver> = {
       token: need(c, 'UPSTASH_REDIS_REST_TOKEN'),
       prefix: need(c, 'EDGEQ_REDIS_PREFIX'),
     }),
+  postgres: (c) => {
+    // The local Neon HTTP endpoint stands in for Neon's (neonConfig is this isolate's own).
+    neonConfig.fetchEndpoint = need(c, 'NEON_FETCH_ENDPOINT');
+    return postgresDriver({ url: need(c, 'DATABASE_URL'), schema: need(c, 'EDGEQ_PG_SCHEMA') });
+  },
   // ---- ADD DRIVERS HERE: one line each, plus its import at the top. ----
 };
 
