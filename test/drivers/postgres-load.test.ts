@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { PostgresDriver, pgTransport } from '../../src/drivers/postgres/index.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
+import { drain } from '../support/drain.js';
 import { freshSchema, PG_URL } from '../support/pg-transports.js';
 
 const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
@@ -30,30 +31,13 @@ it('16 concurrent claimers over 2,000 jobs: each claimed once, completed once, n
   }
   expect(ids.size).toBe(2_000);
 
-  const claims = new Map<string, number>();
-  const acked = new Map<string, number>();
-  const failures: string[] = [];
   const claimers = Array.from({ length: 16 }, () =>
     createRuntime({ driver: new PostgresDriver({ transport: pgTransport(PG_URL), schema }) }),
   );
-  await Promise.all(
-    claimers.map(async (rt, c) => {
-      let acks: { id: string; leaseToken: string }[] = [];
-      for (let round = 0; ; round++) {
-        const res = await rt.claim('work', { limit: 1 + ((c + round) % 10), acks });
-        for (const a of res.acks) {
-          if (a.ok) acked.set(a.id, (acked.get(a.id) ?? 0) + 1);
-          else failures.push(`${a.id} ${a.error}`);
-        }
-        for (const j of res.jobs) claims.set(j.id, (claims.get(j.id) ?? 0) + 1);
-        acks = res.jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken }));
-        if (!res.jobs.length) return;
-      }
-    }),
-  );
+  const { tokens, acked, failures } = await drain(claimers, 'work');
   expect(failures).toEqual([]);
-  expect(claims.size).toBe(2_000);
-  expect([...claims.values()].filter((n) => n !== 1)).toEqual([]);
+  expect(tokens.size).toBe(2_000);
+  expect([...tokens.values()].filter((t) => t.size !== 1)).toEqual([]);
   expect([...ids].filter((id) => acked.get(id) !== 1)).toEqual([]);
   expect((await producer.queue('work')).counts).toEqual({
     scheduled: 0,

@@ -7,6 +7,7 @@ import { Redis } from '@upstash/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { upstashDriver } from '../../src/drivers/upstash/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import { drain } from '../support/drain.js';
 import { startUpstashServer, type UpstashServer } from '../support/upstash-server.js';
 
 let server: UpstashServer;
@@ -39,33 +40,6 @@ async function pool(n: number, total: number, work: (i: number) => Promise<void>
   );
 }
 
-/** 16 claimers drain the queue, carrying acks; returns every job's claims and successful acks. */
-async function drain(rt: Runtime) {
-  const tokens = new Map<string, Set<string>>();
-  const acked = new Map<string, number>();
-  const failures: string[] = [];
-  await Promise.all(
-    Array.from({ length: 16 }, async (_, c) => {
-      let acks: { id: string; leaseToken: string }[] = [];
-      for (let round = 0; ; round++) {
-        const res = await rt.claim('work', { limit: 1 + ((c + round) % 10), acks });
-        for (const a of res.acks) {
-          if (a.ok) acked.set(a.id, (acked.get(a.id) ?? 0) + 1);
-          else failures.push(`${a.id}: ${a.error}`);
-        }
-        for (const j of res.jobs) {
-          const seen = tokens.get(j.id) ?? new Set();
-          seen.add(j.leaseToken);
-          tokens.set(j.id, seen);
-        }
-        acks = res.jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken }));
-        if (!res.jobs.length) return;
-      }
-    }),
-  );
-  return { tokens, acked, failures };
-}
-
 describe('upstash under load and faults', () => {
   it('16 concurrent claimers over 2,000 jobs: each claimed once, completed once, none lost', async () => {
     const rt = runtime();
@@ -78,7 +52,7 @@ describe('upstash under load and faults', () => {
       for (const r of res) ids.add(r.id);
     }
     expect(ids.size).toBe(2_000);
-    const { tokens, acked, failures } = await drain(rt);
+    const { tokens, acked, failures } = await drain(Array(16).fill(rt), 'work');
     expect(failures).toEqual([]);
     expect(tokens.size).toBe(2_000);
     expect([...tokens.values()].every((t) => t.size === 1)).toBe(true);
@@ -100,7 +74,7 @@ describe('upstash under load and faults', () => {
       ids.add(r!.id);
     });
     expect(ids.size).toBe(2_000);
-    const { tokens, acked, failures } = await drain(rt);
+    const { tokens, acked, failures } = await drain(Array(16).fill(rt), 'work');
     const dropped = server.stats.dropped - before.dropped;
     const requests = server.requests - before.requests;
     server.faults = {};

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import type { Capabilities, Driver } from '../../src/drivers/types.js';
+import { wrangler } from './wrangler.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = join(ROOT, 'test', 'workerd', 'driver-worker.ts');
@@ -78,22 +79,7 @@ export function buildDriverWorker(): Promise<string> {
         JSON.stringify({ name: 'edgeq-driver-rpc', main: ENTRY, compatibility_date: COMPAT_DATE }),
       );
       const outdir = join(dir, 'out');
-      const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-      await promisify(execFile)(
-        process.execPath,
-        [wrangler, 'deploy', '--dry-run', '--config', config, '--outdir', outdir],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-            WRANGLER_SEND_METRICS: 'false',
-            NO_COLOR: '1',
-            CI: '1',
-          },
-          timeout: 60_000,
-        },
-      );
+      await wrangler(['deploy', '--dry-run', '--config', config, '--outdir', outdir]);
       return await readFile(join(outdir, 'driver-worker.js'), 'utf8');
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type HranaServer, startHranaServer } from '../support/hrana-server.js';
 import { tryJson } from '../support/json.js';
 import { startUpstashServer, type UpstashServer } from '../support/upstash-server.js';
+import { wrangler } from '../support/wrangler.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'worker-test-token-0123456789';
@@ -43,22 +44,7 @@ async function buildWorker(): Promise<void> {
   await mkdir(join(ROOT, '.wrangler'), { recursive: true });
   // Under the repo: Miniflare wants the script under its cwd. Unique so parallel runs don't clash.
   buildDir = await mkdtemp(join(ROOT, '.wrangler', 'test-build-'));
-  const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-  const { stdout, stderr } = await promisify(execFile)(
-    process.execPath,
-    [wrangler, 'deploy', '--dry-run', '--outdir', buildDir],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        WRANGLER_SEND_METRICS: 'false',
-        NO_COLOR: '1',
-        CI: '1',
-      },
-      timeout: 60_000,
-    },
-  );
+  const { stdout, stderr } = await wrangler(['deploy', '--dry-run', '--outdir', buildDir]);
   buildLog = `${stdout}\n${stderr}`;
   scriptPath = join(buildDir, 'worker.js');
   await stat(scriptPath);

@@ -1,4 +1,5 @@
 /** The memory driver's job record and the claim order it keeps waiting jobs in. */
+import { jobRecord, publicState as publicStateOf } from '../record.js';
 import type { ClaimedJob, JobRecord, JobState, NewJob } from '../types.js';
 
 /** Stored states: a waiting job is `queued` whatever its run time (see `publicState`). */
@@ -16,7 +17,7 @@ export interface StoredJob extends NewJob {
 
 /** A waiting job whose run time has not come is reported as `scheduled`. */
 export function publicState(job: StoredJob, now: number): JobState {
-  return job.state === 'queued' && job.runAt > now ? 'scheduled' : job.state;
+  return publicStateOf(job.state, job.runAt, now);
 }
 
 /** Claim order: higher priority, then earlier run time, then FIFO (ids are time-ordered). */
@@ -59,22 +60,5 @@ export function toClaimed(job: StoredJob): ClaimedJob {
 }
 
 export function toRecord(job: StoredJob, now: number): JobRecord {
-  const rec: JobRecord = {
-    id: job.id,
-    queue: job.queue,
-    state: publicState(job, now),
-    payload: job.payload,
-    priority: job.priority,
-    attempt: job.attempt,
-    maxAttempts: job.maxAttempts,
-    runAt: job.runAt,
-    createdAt: job.createdAt,
-    updatedAt: job.updatedAt,
-  };
-  if (job.leaseExpiresAt !== undefined) rec.leaseExpiresAt = job.leaseExpiresAt;
-  if (job.finishedAt !== undefined) rec.finishedAt = job.finishedAt;
-  if (job.key !== undefined) rec.key = job.key;
-  if (job.result !== undefined) rec.result = job.result;
-  if (job.lastError !== undefined) rec.lastError = job.lastError;
-  return rec;
+  return jobRecord(job, now);
 }

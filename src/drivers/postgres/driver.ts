@@ -5,6 +5,7 @@
  * interactive transaction, which neon-http does not have.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import { jobRecord, type StoredFields } from '../record.js';
 import {
   type AckOutcome,
   type AckParams,
@@ -313,27 +314,30 @@ function claimedOf(r: Row): ClaimedJob & { runAt: number } {
   };
 }
 
+const num = (v: unknown) => (v == null ? null : Number(v));
+const str = (v: unknown) => (v == null ? null : String(v));
+
 function recordOf(r: Row, now: number): JobRecord {
-  const stored = String(r.state) as JobState;
-  const runAt = Number(r.run_at);
-  const rec: JobRecord = {
-    id: String(r.id),
-    queue: String(r.queue),
-    state: stored === 'queued' && runAt > now ? 'scheduled' : stored,
-    payload: String(r.payload),
-    priority: Number(r.priority),
-    attempt: Number(r.attempt),
-    maxAttempts: Number(r.max_attempts),
-    runAt,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-  if (r.lease_expires_at != null) rec.leaseExpiresAt = Number(r.lease_expires_at);
-  if (r.finished_at != null) rec.finishedAt = Number(r.finished_at);
-  if (r.idem_key != null) rec.key = String(r.idem_key);
-  if (r.result != null) rec.result = String(r.result);
-  if (r.last_error != null) rec.lastError = String(r.last_error);
-  return rec;
+  return jobRecord(
+    {
+      id: String(r.id),
+      queue: String(r.queue),
+      state: String(r.state) as StoredFields['state'],
+      payload: String(r.payload),
+      priority: Number(r.priority),
+      attempt: Number(r.attempt),
+      maxAttempts: Number(r.max_attempts),
+      runAt: Number(r.run_at),
+      createdAt: Number(r.created_at),
+      updatedAt: Number(r.updated_at),
+      leaseExpiresAt: num(r.lease_expires_at),
+      finishedAt: num(r.finished_at),
+      key: str(r.idem_key),
+      result: str(r.result),
+      lastError: str(r.last_error),
+    },
+    now,
+  );
 }
 
 function cmp(a: string, b: string): number {

@@ -1,0 +1,50 @@
+/**
+ * A stored job as the contract reports it. Every driver maps its rows to `StoredFields` and
+ * calls `jobRecord`, so the one rule that a waiting job not yet due reads as `scheduled` (and
+ * which optional fields appear) lives in one place. (The Upstash scripts apply it in Lua.)
+ */
+import type { JobRecord, JobState } from './types.js';
+
+export interface StoredFields {
+  id: string;
+  queue: string;
+  /** Stored state: waiting jobs are `queued` whatever their run time. */
+  state: Exclude<JobState, 'scheduled'>;
+  payload: string;
+  priority: number;
+  attempt: number;
+  maxAttempts: number;
+  runAt: number;
+  createdAt: number;
+  updatedAt: number;
+  leaseExpiresAt?: number | null | undefined;
+  finishedAt?: number | null | undefined;
+  key?: string | null | undefined;
+  result?: string | null | undefined;
+  lastError?: string | null | undefined;
+}
+
+export function publicState(state: StoredFields['state'], runAt: number, now: number): JobState {
+  return state === 'queued' && runAt > now ? 'scheduled' : state;
+}
+
+export function jobRecord(r: StoredFields, now: number): JobRecord {
+  const rec: JobRecord = {
+    id: r.id,
+    queue: r.queue,
+    state: publicState(r.state, r.runAt, now),
+    payload: r.payload,
+    priority: r.priority,
+    attempt: r.attempt,
+    maxAttempts: r.maxAttempts,
+    runAt: r.runAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+  if (r.leaseExpiresAt != null) rec.leaseExpiresAt = r.leaseExpiresAt;
+  if (r.finishedAt != null) rec.finishedAt = r.finishedAt;
+  if (r.key != null) rec.key = r.key;
+  if (r.result != null) rec.result = r.result;
+  if (r.lastError != null) rec.lastError = r.lastError;
+  return rec;
+}
