@@ -260,6 +260,45 @@ export interface PruneParams {
   ns?: string;
 }
 
+/** Kinds of named configuration a driver stores per namespace. */
+export type ConfigKind = 'schedule' | 'queue';
+
+export interface ConfigEntry {
+  ns: string;
+  name: string;
+  /** JSON text, stored untouched. */
+  value: string;
+  /** Monotonic progress marker (a schedule's last enqueued slot horizon); absent until set. */
+  cursor?: number;
+  updatedAt: number;
+}
+
+export interface PutConfigParams extends Scoped {
+  kind: ConfigKind;
+  name: string;
+  value: string;
+}
+
+export interface ConfigParams {
+  kind: ConfigKind;
+  /** One namespace; every namespace when absent (the scheduled sweep). */
+  ns?: string;
+}
+
+export interface DeleteConfigParams {
+  ns: string;
+  kind: ConfigKind;
+  name: string;
+}
+
+export interface AdvanceCursorParams {
+  ns: string;
+  kind: ConfigKind;
+  name: string;
+  /** Stored only if greater than the current cursor, so racing ticks never move it back. */
+  cursor: number;
+}
+
 /** What a driver can do, so callers and the contract suite can tell (and skip loudly by name). */
 export interface Capabilities {
   /** Jobs survive a process restart. */
@@ -292,6 +331,14 @@ export interface Driver {
   replayDead(p: ReplayParams): Promise<{ replayed: number }>;
   cancel(p: CancelParams): Promise<CancelResult>;
   prune(p: PruneParams): Promise<{ pruned: number }>;
+  /** Creates or replaces a named configuration entry (a schedule, a queue's settings). */
+  putConfig(p: PutConfigParams): Promise<void>;
+  /** True when an entry was deleted. */
+  deleteConfig(p: DeleteConfigParams): Promise<boolean>;
+  /** Entries of one kind, by namespace then name. */
+  configs(p: ConfigParams): Promise<ConfigEntry[]>;
+  /** Raises an entry's cursor (never lowers it); a missing entry is left alone. */
+  advanceCursor(p: AdvanceCursorParams): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@
 import { describe } from 'vitest';
 import { adminContract } from './admin.js';
 import { claimContract } from './claim.js';
+import { configContract } from './config.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
 import type { DriverSuite } from './harness.js';
@@ -22,5 +23,6 @@ export function driverContract(suite: DriverSuite): void {
     reclaimContract(suite);
     adminContract(suite);
     isolationContract(suite);
+    configContract(suite);
   });
 }

@@ -156,6 +156,10 @@ export async function startWorkerdDriverHost(
       replayDead: rpc('replayDead'),
       cancel: rpc('cancel'),
       prune: rpc('prune'),
+      putConfig: rpc('putConfig'),
+      deleteConfig: rpc('deleteConfig'),
+      configs: rpc('configs'),
+      advanceCursor: rpc('advanceCursor'),
       close: rpc('close'),
       // Not part of Driver: first-use setup, see warmUp.
       migrate: rpc('migrate'),

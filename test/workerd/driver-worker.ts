@@ -76,6 +76,10 @@ const METHODS = new Set([
   'replayDead',
   'cancel',
   'prune',
+  'putConfig',
+  'deleteConfig',
+  'configs',
+  'advanceCursor',
   'close',
 ]);
 

@@ -16,11 +16,15 @@ import {
   type AckOutcome,
   type AckParams,
   type AckResult,
+  type AdvanceCursorParams,
   type CancelParams,
   type CancelResult,
   type Capabilities,
   type ClaimParams,
   type ClaimResult,
+  type ConfigEntry,
+  type ConfigParams,
+  type DeleteConfigParams,
   type Driver,
   type EnqueueParams,
   type EnqueueResult,
@@ -38,12 +42,14 @@ import {
   type NewJob,
   type PauseParams,
   type PruneParams,
+  type PutConfigParams,
   type QueueInfo,
   type QueuesParams,
   type ReclaimParams,
   type ReclaimResult,
   type ReplayParams,
 } from '../types.js';
+import * as C from './config.js';
 import { migrate } from './migrate.js';
 import { claimedRow, recordOf } from './rows.js';
 import * as S from './statements.js';
@@ -375,6 +381,29 @@ export class LibsqlDriver implements Driver {
       },
     });
     return { pruned: rs.rowsAffected };
+  }
+
+  async putConfig(p: PutConfigParams): Promise<void> {
+    await this.#exec(C.putConfig(p));
+  }
+
+  async deleteConfig(p: DeleteConfigParams): Promise<boolean> {
+    return (await this.#exec(C.deleteConfig(p))).rows.length > 0;
+  }
+
+  async configs(p: ConfigParams): Promise<ConfigEntry[]> {
+    const rs = await this.#exec(C.configs(p));
+    return rs.rows.map((r) => ({
+      ns: String(r.ns),
+      name: String(r.name),
+      value: String(r.value),
+      updatedAt: Number(r.updated_at),
+      ...(r.cursor == null ? {} : { cursor: Number(r.cursor) }),
+    }));
+  }
+
+  async advanceCursor(p: AdvanceCursorParams): Promise<void> {
+    await this.#exec(C.advanceCursor(p));
   }
 
   async close(): Promise<void> {

@@ -16,11 +16,16 @@ import {
   type AckOutcome,
   type AckParams,
   type AckResult,
+  type AdvanceCursorParams,
   backoffDelay,
   type CancelParams,
   type CancelResult,
   type ClaimParams,
   type ClaimResult,
+  type ConfigEntry,
+  type ConfigKind,
+  type ConfigParams,
+  type DeleteConfigParams,
   type Driver,
   type EnqueueParams,
   type EnqueueResult,
@@ -36,6 +41,7 @@ import {
   type NewJob,
   type PauseParams,
   type PruneParams,
+  type PutConfigParams,
   type QueueInfo,
   type QueuesParams,
   type ReclaimParams,
@@ -70,6 +76,8 @@ export function memoryDriver(opts: MemoryDriverOptions = {}): Driver {
 class MemoryDriver implements Driver {
   readonly capabilities = { durable: false, shared: false, replaySafe: false };
   readonly #spaces = new Map<string, Namespace>();
+  /** `kind \0 ns \0 name` -> entry. */
+  readonly #configs = new Map<string, ConfigEntry & { kind: ConfigKind }>();
 
   constructor(readonly name: string) {}
 
@@ -331,5 +339,39 @@ class MemoryDriver implements Driver {
     return { pruned };
   }
 
+  async putConfig(p: PutConfigParams): Promise<void> {
+    const key = `${p.kind}\0${p.ns}\0${p.name}`;
+    const prior = this.#configs.get(key);
+    this.#configs.set(key, {
+      kind: p.kind,
+      ns: p.ns,
+      name: p.name,
+      value: p.value,
+      updatedAt: p.now,
+      ...(prior?.cursor === undefined ? {} : { cursor: prior.cursor }),
+    });
+  }
+
+  async deleteConfig(p: DeleteConfigParams): Promise<boolean> {
+    return this.#configs.delete(`${p.kind}\0${p.ns}\0${p.name}`);
+  }
+
+  async configs(p: ConfigParams): Promise<ConfigEntry[]> {
+    const out: ConfigEntry[] = [];
+    for (const { kind, ...entry } of this.#configs.values()) {
+      if (kind === p.kind && (p.ns === undefined || entry.ns === p.ns)) out.push({ ...entry });
+    }
+    return out.sort((a, b) => (a.ns === b.ns ? cmp(a.name, b.name) : cmp(a.ns, b.ns)));
+  }
+
+  async advanceCursor(p: AdvanceCursorParams): Promise<void> {
+    const entry = this.#configs.get(`${p.kind}\0${p.ns}\0${p.name}`);
+    if (entry && (entry.cursor === undefined || p.cursor > entry.cursor)) entry.cursor = p.cursor;
+  }
+
   async close(): Promise<void> {}
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

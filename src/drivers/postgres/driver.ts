@@ -10,12 +10,16 @@ import {
   type AckOutcome,
   type AckParams,
   type AckResult,
+  type AdvanceCursorParams,
   type CancelParams,
   type CancelResult,
   type Capabilities,
   type ClaimedJob,
   type ClaimParams,
   type ClaimResult,
+  type ConfigEntry,
+  type ConfigParams,
+  type DeleteConfigParams,
   type Driver,
   type EnqueueParams,
   type EnqueueResult,
@@ -33,6 +37,7 @@ import {
   type NewJob,
   type PauseParams,
   type PruneParams,
+  type PutConfigParams,
   type QueueInfo,
   type QueuesParams,
   type ReclaimParams,
@@ -273,6 +278,31 @@ export class PostgresDriver implements Driver {
 
   async prune(p: PruneParams): Promise<{ pruned: number }> {
     return { pruned: (await this.#q(S.prune(this.#t, p))).length };
+  }
+
+  async putConfig(p: PutConfigParams): Promise<void> {
+    await this.#q(S.config.put(this.#t, p));
+  }
+
+  async deleteConfig(p: DeleteConfigParams): Promise<boolean> {
+    return (await this.#q(S.config.delete(this.#t, p))).length > 0;
+  }
+
+  async configs(p: ConfigParams): Promise<ConfigEntry[]> {
+    return (await this.#q(S.config.list(this.#t, p))).map((row) => {
+      const r = asObject(row.data);
+      return {
+        ns: String(r.ns),
+        name: String(r.name),
+        value: String(r.value),
+        updatedAt: Number(r.updated_at),
+        ...(r.cursor == null ? {} : { cursor: Number(r.cursor) }),
+      };
+    });
+  }
+
+  async advanceCursor(p: AdvanceCursorParams): Promise<void> {
+    await this.#q(S.config.advance(this.#t, p));
   }
 
   async close(): Promise<void> {

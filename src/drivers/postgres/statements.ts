@@ -11,14 +11,13 @@ import type { AckItem, Backoff, NewJob } from '../types.js';
 export interface Tables {
   jobs: SQL;
   queues: SQL;
+  config: SQL;
 }
 
 export function tables(schema: string): Tables {
   const s = sql.identifier(schema);
-  return {
-    jobs: sql`${s}.${sql.identifier('jobs')}`,
-    queues: sql`${s}.${sql.identifier('queues')}`,
-  };
+  const table = (name: string) => sql`${s}.${sql.identifier(name)}`;
+  return { jobs: table('jobs'), queues: table('queues'), config: table('config') };
 }
 
 const txt = (v: string | null) => sql`${v}::text`;
@@ -332,3 +331,23 @@ export function list(
     WHERE ns = ${txt(p.ns)} AND queue = ${txt(p.queue)} AND ${state} ${after}
     ORDER BY id LIMIT ${p.limit + 1}`;
 }
+
+/** Named configuration: upsert keeping the cursor, delete, list, raise the cursor. */
+export const config = {
+  put: (t: Tables, p: { kind: string; ns: string; name: string; value: string; now: number }) =>
+    sql`INSERT INTO ${t.config} (kind, ns, name, value, updated_at)
+      VALUES (${txt(p.kind)}, ${txt(p.ns)}, ${txt(p.name)}, ${txt(p.value)}, ${big(p.now)})
+      ON CONFLICT (kind, ns, name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+  delete: (t: Tables, p: { kind: string; ns: string; name: string }) =>
+    sql`DELETE FROM ${t.config} WHERE kind = ${txt(p.kind)} AND ns = ${txt(p.ns)} AND name = ${txt(p.name)}
+      RETURNING name`,
+  list: (t: Tables, p: { kind: string; ns?: string }) =>
+    sql`SELECT jsonb_build_object('ns', ns, 'name', name, 'value', value, 'cursor', cursor,
+        'updated_at', updated_at) AS data
+      FROM ${t.config} WHERE kind = ${txt(p.kind)}
+      ${p.ns === undefined ? sql`` : sql`AND ns = ${txt(p.ns)}`} ORDER BY ns, name`,
+  advance: (t: Tables, p: { kind: string; ns: string; name: string; cursor: number }) =>
+    sql`UPDATE ${t.config} SET cursor = ${big(p.cursor)}
+      WHERE kind = ${txt(p.kind)} AND ns = ${txt(p.ns)} AND name = ${txt(p.name)}
+        AND (cursor IS NULL OR cursor < ${big(p.cursor)})`,
+};

@@ -10,12 +10,16 @@ import type { Redis } from '@upstash/redis';
 import type {
   AckParams,
   AckResult,
+  AdvanceCursorParams,
   CancelParams,
   CancelResult,
   Capabilities,
   ClaimedJob,
   ClaimParams,
   ClaimResult,
+  ConfigEntry,
+  ConfigParams,
+  DeleteConfigParams,
   Driver,
   EnqueueParams,
   EnqueueResult,
@@ -31,6 +35,7 @@ import type {
   NewJob,
   PauseParams,
   PruneParams,
+  PutConfigParams,
   QueueInfo,
   QueuesParams,
   ReclaimParams,
@@ -269,6 +274,23 @@ export class UpstashDriver implements Driver {
       p.deadBefore,
       p.limit,
     ]);
+  }
+
+  async putConfig(p: PutConfigParams): Promise<void> {
+    await this.#exec('putConfig', [this.#ns(p.ns), p.kind, p.name, p.value, p.now]);
+  }
+
+  async deleteConfig(p: DeleteConfigParams): Promise<boolean> {
+    return Number(await this.#exec('deleteConfig', [this.#ns(p.ns), p.kind, p.name])) > 0;
+  }
+
+  async configs(p: ConfigParams): Promise<ConfigEntry[]> {
+    const ns = p.ns === undefined ? '' : this.#ns(p.ns);
+    return arr<ConfigEntry>(await this.#run('configs', [p.kind, ns]));
+  }
+
+  async advanceCursor(p: AdvanceCursorParams): Promise<void> {
+    await this.#exec('advanceCursor', [this.#ns(p.ns), p.kind, p.name, p.cursor]);
   }
 
   /** The REST client holds no connection. */

@@ -2,6 +2,7 @@
 import { ACK } from './ack-1.js';
 import { CANCEL, PAUSE, PRUNE, REPLAY } from './admin-1.js';
 import { CLAIM } from './claim-1.js';
+import { ADVANCE_CURSOR, CONFIGS, DELETE_CONFIG, PUT_CONFIG } from './config-1.js';
 import { ENQUEUE } from './enqueue-1.js';
 import { EXTEND } from './extend-1.js';
 import { NACK } from './nack-1.js';
@@ -22,6 +23,10 @@ export const SCRIPTS = {
   cancel: CANCEL,
   replay: REPLAY,
   prune: PRUNE,
+  putConfig: PUT_CONFIG,
+  deleteConfig: DELETE_CONFIG,
+  configs: CONFIGS,
+  advanceCursor: ADVANCE_CURSOR,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
