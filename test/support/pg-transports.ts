@@ -12,8 +12,14 @@ export function counting(t: PgTransport): { transport: PgTransport; count: () =>
   return {
     transport: {
       kind: t.kind,
-      execute: (q) => (n++, t.execute(q)),
-      batch: (s) => (n++, t.batch(s)),
+      execute: (q) => {
+        n++;
+        return t.execute(q);
+      },
+      batch: (s) => {
+        n++;
+        return t.batch(s);
+      },
       close: () => t.close(),
     },
     count: () => n,

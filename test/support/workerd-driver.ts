@@ -1,26 +1,7 @@
-/**
- * Drivers running inside workerd, driven from Node: builds the driver RPC Worker
- * (test/workerd/driver-worker.ts) with wrangler exactly as `wrangler deploy` bundles (so
- * `@libsql/client` and friends resolve to their Worker builds), loads it into Miniflare, and hands
- * out `Driver` objects whose every method is one `POST /rpc` into the Worker. The contract suite
- * then runs unchanged against the driver's code as it runs on Cloudflare.
- *
- * One Miniflare per test file (start it in a top-level `beforeAll`); per test, `reset(config)`
- * closes every driver instance in the Worker and builds a fresh one, with per-test settings (a new
- * store URL) in `config`.
- *
- * @example
- * const host = await startWorkerdDriverHost({ DRIVER: 'libsql' });
- * const driver = await host.reset({ LIBSQL_URL: server.url });
- * await warmUp(driver); // migrations, so they are not counted as the first round trip
- */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import type { Capabilities, Driver } from '../../src/drivers/types.js';
 import { wrangler } from './wrangler.js';

@@ -1,19 +1,9 @@
-/**
- * The ready-made Worker (src/worker.ts) inside workerd: built exactly as `wrangler deploy` builds
- * it (a dry run into a temporary folder under .wrangler/), then loaded into Miniflare and driven
- * through `dispatchFetch` and the `scheduled` handler. Covers auth with no token configured, the
- * whole API over the in-memory driver, the cron trigger reclaiming an expired lease, and the
- * libSQL driver speaking HTTP from workerd to a local Hrana server over a real SQLite file.
- */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createClient } from '@libsql/client';
 import { Redis } from '@upstash/redis';
 import { Miniflare } from 'miniflare';
