@@ -1,11 +1,12 @@
 /**
  * The scheduled work that replaces long-lived workers: put expired leases back (or dead-letter
- * them) and delete finished jobs past their retention. Runs from the Worker's `scheduled`
+ * them), delete finished jobs past their retention, and run in-process handlers. Runs from the Worker's `scheduled`
  * handler, `POST /v1/tick`, and `edgeq serve`'s timer. Every driver call is bounded
  * (`batchSize` jobs) and the loop stops when the store is clean or the time budget is spent, so
  * 25,000 expired leases are worked off over a few ticks rather than one unbounded call.
  *
- * Cron schedules and in-process handlers plug in here later: each becomes one more bounded step.
+ * In-process handlers run last, with what is left of the budget. Cron schedules plug in here as
+ * one more bounded step.
  */
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -16,6 +17,8 @@ export interface TickResult {
   dead: number;
   /** Finished jobs deleted after their retention. */
   pruned: number;
+  /** Jobs run by in-process handlers, by outcome. */
+  handled: { ran: number; completed: number; failed: number };
   /** False when the budget ran out with work left; the next tick continues. */
   done: boolean;
   elapsedMs: number;
@@ -26,7 +29,14 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
   // Wall time for the budget, not the runtime's (possibly injected) queue clock.
   const started = Date.now();
   const inBudget = () => Date.now() - started < budgetMs;
-  const out: TickResult = { reclaimed: 0, dead: 0, pruned: 0, done: false, elapsedMs: 0 };
+  const out: TickResult = {
+    reclaimed: 0,
+    dead: 0,
+    pruned: 0,
+    handled: { ran: 0, completed: 0, failed: 0 },
+    done: false,
+    elapsedMs: 0,
+  };
 
   let reclaimDone = false;
   while (inBudget()) {
@@ -56,7 +66,21 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
       break;
     }
   }
-  out.done = reclaimDone && pruneDone;
+  // Handlers get what is left of the budget, queue after queue.
+  let handlersDone = true;
+  for (const queue of rt.handlers.keys()) {
+    const left = budgetMs - (Date.now() - started);
+    if (left <= 0) {
+      handlersDone = false;
+      break;
+    }
+    const r = await rt.drain(queue, { budgetMs: left });
+    out.handled.ran += r.ran;
+    out.handled.completed += r.completed;
+    out.handled.failed += r.failed;
+    handlersDone &&= r.done;
+  }
+  out.done = reclaimDone && pruneDone && handlersDone;
   out.elapsedMs = Date.now() - started;
   return out;
 }

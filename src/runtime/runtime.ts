@@ -20,8 +20,16 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_TICK,
   type Limits,
+  QUEUE_NAME,
   type TickOptions,
 } from './config.js';
+import {
+  asOptions,
+  type DrainResult,
+  drain as drainQueue,
+  type HandlerOptions,
+  type HandlerSpec,
+} from './handlers.js';
 import { newJobId, newLeaseToken } from './ids.js';
 import { type ClaimedView, claimedView, iso, type JobView, jobView } from './views.js';
 
@@ -50,6 +58,11 @@ export interface AckInput {
 
 export interface RuntimeOptions {
   driver: Driver;
+  /**
+   * In-process handlers by queue name, run by the tick, by `POST /v1/queues/:queue/drain`, and
+   * right after an enqueue for queues that opt in (`immediate`).
+   */
+  handlers?: Record<string, HandlerSpec>;
   /** Clock in epoch ms; tests inject one. */
   now?: () => number;
   limits?: Partial<Limits>;
@@ -66,8 +79,16 @@ export class Runtime {
   readonly limits: Limits;
   readonly tickOptions: TickOptions;
   readonly now: () => number;
+  readonly handlers: ReadonlyMap<string, HandlerOptions>;
 
   constructor(opts: RuntimeOptions) {
+    this.handlers = new Map(
+      Object.entries(opts.handlers ?? {}).map(([queue, h]) => {
+        if (!QUEUE_NAME.test(queue))
+          throw new Error(`[edgeq] handler queue name "${queue}" is invalid`);
+        return [queue, asOptions(h)];
+      }),
+    );
     this.driver = opts.driver;
     this.now = opts.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -298,6 +319,20 @@ export class Runtime {
       total += r.replayed;
       if (r.replayed < limit) return total;
     }
+  }
+
+  /**
+   * Runs the queue's registered handler over its jobs until the queue is empty or `budgetMs`
+   * (default: the tick budget) is spent.
+   */
+  async drain(
+    queue: string,
+    opts: { budgetMs?: number } = {},
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<DrainResult> {
+    const handler = this.handlers.get(queue);
+    if (!handler) throw new EdgeqError('not_found', `no handler is registered for queue ${queue}`);
+    return drainQueue(this, queue, handler, opts.budgetMs ?? this.tickOptions.budgetMs, ns);
   }
 
   /** The scheduled work: reclaim expired leases and prune expired finished jobs. */

@@ -1,6 +1,6 @@
 /** Producer and consumer routes: enqueue, claim, ack, nack, extend, get, cancel. */
-import { Hono } from 'hono';
-import type { Runtime } from '../../runtime/runtime.js';
+import { type Context, Hono } from 'hono';
+import { describe, type Runtime } from '../../runtime/runtime.js';
 import { body, parse, readJson } from '../body.js';
 import { idParam, queueParam } from '../params.js';
 import {
@@ -13,6 +13,18 @@ import {
   nackBody,
 } from '../schemas.js';
 
+/** Keeps work alive after the response: `waitUntil` in Workers; on Node the promise just runs. */
+function background(c: Context, work: Promise<unknown>): void {
+  const guarded = work.catch((err: unknown) =>
+    console.error('[edgeq] background work failed:', describe(err)),
+  );
+  try {
+    c.executionCtx.waitUntil(guarded);
+  } catch {
+    // No execution context (Node): nothing to register with.
+  }
+}
+
 export function jobRoutes(rt: Runtime): Hono {
   const app = new Hono();
 
@@ -20,14 +32,15 @@ export function jobRoutes(rt: Runtime): Hono {
     const queue = queueParam(c);
     const raw = await readJson(c, true);
     // `{jobs:[...]}` is a batch; anything else is one job (and fails on unknown fields).
-    if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'jobs')) {
-      const { jobs } = parse(enqueueBatch, raw);
-      const results = await rt.enqueue(queue, jobs);
-      return c.json({ jobs: results }, results.some((r) => r.created) ? 201 : 200);
+    const batch = raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'jobs');
+    const jobs = batch ? parse(enqueueBatch, raw).jobs : [parse(jobInput, raw)];
+    const results = await rt.enqueue(queue, jobs);
+    if (rt.handlers.get(queue)?.immediate) {
+      // Low latency without a worker: run the handler after the response is sent.
+      background(c, rt.drain(queue));
     }
-    const job = parse(jobInput, raw);
-    const [result] = await rt.enqueue(queue, [job]);
-    return c.json(result, result?.created ? 201 : 200);
+    const created = results.some((r) => r.created) ? 201 : 200;
+    return batch ? c.json({ jobs: results }, created) : c.json(results[0], created);
   });
 
   app.post('/queues/:queue/claim', async (c) => {

@@ -38,6 +38,8 @@ export function queueRoutes(rt: Runtime): Hono {
     return c.json({ replayed: await rt.replayDead(queue, ids) });
   });
 
+  app.post('/queues/:queue/drain', async (c) => c.json(await rt.drain(queueParam(c))));
+
   app.post('/tick', async (c) => c.json(await rt.tick()));
 
   app.get('/capabilities', (c) =>
