@@ -15,12 +15,31 @@ export {
   type WorkerSetup,
 } from './handlers/worker.js';
 export {
+  type DeliveryResult,
+  deliver,
+} from './push/deliver.js';
+export {
+  generateSecret,
+  sign,
+  type VerifyInput,
+  verify,
+  WebhookVerificationError,
+} from './push/sign.js';
+export { checkPushUrl, checkResolved, type UrlPolicy, type UrlVerdict } from './push/ssrf.js';
+export {
   BOUNDS,
   DEFAULT_LIMITS,
   DEFAULT_TICK,
   type Limits,
   type TickOptions,
 } from './runtime/config.js';
+export type {
+  DrainResult,
+  Handler,
+  HandlerContext,
+  HandlerJob,
+  HandlerOptions,
+} from './runtime/handlers.js';
 export {
   type AckInput,
   createRuntime,

@@ -20,7 +20,7 @@ describe('in-process handlers', () => {
         return { sent: true, attempt: job.attempt };
       },
     });
-    const [{ id }] = (await rt.enqueue('email', [{ payload: { to: 'a' } }])) as [{ id: string }];
+    const { id } = (await rt.enqueue('email', [{ payload: { to: 'a' } }]))[0]!;
     const tick = await rt.tick();
     expect(tick.handled).toEqual({ ran: 1, completed: 1, failed: 0 });
     expect(seen).toEqual([{ to: 'a' }]);
@@ -38,7 +38,7 @@ describe('in-process handlers', () => {
         throw new TypeError('smtp refused');
       },
     });
-    const [{ id }] = (await rt.enqueue('flaky', [{ maxAttempts: 3 }])) as [{ id: string }];
+    const { id } = (await rt.enqueue('flaky', [{ maxAttempts: 3 }]))[0]!;
     const r1 = await rt.drain('flaky');
     expect(r1).toMatchObject({ ran: 1, failed: 1, done: true });
     const after1 = await rt.get(id);
