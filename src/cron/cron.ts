@@ -26,15 +26,18 @@
  *   specific hours (`30 2 * * *`, `0 9-17 * * *`). When the hour field is every hour or a step
  *   (`*`, `*\/2`, `8-20/4`; also @hourly) the schedule is about elapsed time, so it fires at both
  *   occurrences: `0 * * * *` fires every 60 minutes straight through the change.
- * - Every slot is an instant in whole seconds; results never repeat an instant.
+ * - Every slot is an instant in whole seconds; results never repeat an instant. A schedule has
+ *   one global sequence of slots: `slotsBetween(a, b)` is exactly its part in (a, b], wherever a
+ *   and b fall (inside a gap or either pass of a repeated hour), and `nextSlot(a)` its first item.
  *
  * Cost: the search jumps over non-matching months, days, hours and minutes arithmetically and
  * asks `Intl` about 2 questions per matching wall-clock time (fewer when slots are dense: a span
  * known to have one offset is remembered), plus ~13 per skipped time inside a DST gap.
  */
+
+export { NEXT_SLOT_HORIZON_MS, nextSlot, slotsBetween } from './next.js';
 export { CronError, type CronErrorField, type CronSpec, parseCron } from './parse.js';
 export { assertTimeZone } from './zone.js';
-export { NEXT_SLOT_HORIZON_MS, nextSlot, slotsBetween } from './next.js';
 
 /** The zone a schedule uses when it names none. */
 export const DEFAULT_TIME_ZONE = 'UTC';

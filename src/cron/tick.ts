@@ -5,10 +5,11 @@
  * (`batchSize` jobs) and the loop stops when the store is clean or the time budget is spent, so
  * 25,000 expired leases are worked off over a few ticks rather than one unbounded call.
  *
- * In-process handlers run last, with what is left of the budget. Cron schedules plug in here as
- * one more bounded step.
+ * Then cron schedules enqueue their due slots (./schedules.ts), and in-process handlers run
+ * last, with what is left of the budget.
  */
 import type { Runtime } from '../runtime/runtime.js';
+import { runSchedules, syncCodeSchedules } from './schedules.js';
 
 export interface TickResult {
   /** Expired leases put back to wait for a retry. */
@@ -17,6 +18,8 @@ export interface TickResult {
   dead: number;
   /** Finished jobs deleted after their retention. */
   pruned: number;
+  /** Cron schedules looked at, and jobs they newly enqueued. */
+  schedules: { schedules: number; enqueued: number };
   /** Jobs run by in-process handlers, by outcome. */
   handled: { ran: number; completed: number; failed: number };
   /** False when the budget ran out with work left; the next tick continues. */
@@ -33,6 +36,7 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
     reclaimed: 0,
     dead: 0,
     pruned: 0,
+    schedules: { schedules: 0, enqueued: 0 },
     handled: { ran: 0, completed: 0, failed: 0 },
     done: false,
     elapsedMs: 0,
@@ -66,6 +70,13 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
       break;
     }
   }
+  // Schedules: one read for every namespace's schedules, then one enqueue per due schedule.
+  if (!rt.schedulesSynced) {
+    await syncCodeSchedules(rt, rt.schedules);
+    rt.schedulesSynced = true;
+  }
+  out.schedules = await runSchedules(rt, started + budgetMs);
+
   // Handlers get what is left of the budget, queue after queue.
   let handlersDone = true;
   for (const queue of rt.handlers.keys()) {

@@ -3,8 +3,9 @@
  * instant(s) of a local wall-clock time. Wall-clock times are "naive" epoch ms: the local digits
  * read as if they were UTC (`Date.UTC(y, m - 1, d, h, mi, s)`).
  *
- * Assumption (true of every zone in the tz database since 1970): a zone changes its UTC offset at
- * most once in any 48 hours, by less than 16 hours.
+ * Assumptions, true of every zone in the tz database since 1970 (checked for all 418 zones Node
+ * knows, 1970-2040): a zone changes its UTC offset at most once in any 48 hours, and offsets stay
+ * within ±16 h. (Changes may be large: Samoa skipped 2011-12-30 entirely, a 24 h gap.)
  */
 import { CronError } from './parse.js';
 
@@ -131,15 +132,17 @@ export class Zone {
   }
 
   /**
-   * How far (ms) before `wall(t)` a scan must start to see every slot after `t`: when `t` is in
-   * the second pass of a repeated hour, the times already passed once come round again.
+   * How far (ms) before `wall(t)` a scan must start to see every slot after `t`. Near a fall back
+   * (within `shift` of it, on either side) the second pass of the repeated times can still be
+   * ahead of `t` although their wall-clock time is not.
    */
   lookback(t: number): number {
     if (!this.fmt) return 0;
-    const now = this.offset(t);
-    const earlier = this.offset(t - DAY);
-    if (earlier <= now) return 0;
-    const shift = earlier - now;
-    return this.offset(t - shift) === now ? 0 : shift;
+    if (t - DAY >= this.spanFrom && t + DAY <= this.spanTo) return 0;
+    const before = this.offset(t - DAY);
+    const after = this.offset(t + DAY);
+    if (before <= after) return 0;
+    const shift = before - after;
+    return this.offset(t - shift) !== this.offset(t + shift) ? shift : 0;
   }
 }

@@ -13,6 +13,7 @@ import { type AuthOptions, bearerAuth } from './auth.js';
 import { notFound, onError } from './errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queues.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
 export type AppOptions = AuthOptions;
 
@@ -38,5 +39,6 @@ export function createApp(rt: Runtime, opts: AppOptions = {}): Hono {
   );
   app.route('/v1', jobRoutes(rt));
   app.route('/v1', queueRoutes(rt));
+  app.route('/v1', scheduleRoutes(rt));
   return app;
 }

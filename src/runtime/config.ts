@@ -40,6 +40,8 @@ export const BOUNDS = {
   maxKeyLength: 256,
   maxErrorLength: 8_192,
   maxListLimit: 1_000,
+  /** Most missed slots a schedule may catch up after a gap. */
+  maxCatchUp: 100,
   /** Deepest nesting of a payload or result (deeper JSON can overflow the stack when stored). */
   maxJsonDepth: 64,
 } as const;

@@ -3,6 +3,7 @@
  * driver calls. It keeps no state between calls, so any number of instances (isolates,
  * processes) can serve one store.
  */
+import { normalizeSchedule, type Schedule, type ScheduleInput } from '../cron/schedules.js';
 import { runTick, type TickResult } from '../cron/tick.js';
 import type {
   AckOutcome,
@@ -63,6 +64,8 @@ export interface RuntimeOptions {
    * right after an enqueue for queues that opt in (`immediate`).
    */
   handlers?: Record<string, HandlerSpec>;
+  /** Cron schedules defined in code (stored in the default namespace on the first tick). */
+  schedules?: Record<string, ScheduleInput>;
   /** Clock in epoch ms; tests inject one. */
   now?: () => number;
   limits?: Partial<Limits>;
@@ -80,8 +83,17 @@ export class Runtime {
   readonly tickOptions: TickOptions;
   readonly now: () => number;
   readonly handlers: ReadonlyMap<string, HandlerOptions>;
+  readonly schedules: ReadonlyMap<string, Schedule>;
+  /** Set once the code-defined schedules have been stored by this instance. */
+  schedulesSynced = false;
 
   constructor(opts: RuntimeOptions) {
+    this.schedules = new Map(
+      Object.entries(opts.schedules ?? {}).map(([name, def]) => [
+        name,
+        normalizeSchedule(name, def),
+      ]),
+    );
     this.handlers = new Map(
       Object.entries(opts.handlers ?? {}).map(([queue, h]) => {
         if (!QUEUE_NAME.test(queue))
