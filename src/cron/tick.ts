@@ -5,9 +5,11 @@
  * (`batchSize` jobs) and the loop stops when the store is clean or the time budget is spent, so
  * 25,000 expired leases are worked off over a few ticks rather than one unbounded call.
  *
- * Then cron schedules enqueue their due slots (./schedules.ts), and in-process handlers run
- * last, with what is left of the budget.
+ * Then cron schedules enqueue their due slots (./schedules.ts), push-bound queues are delivered
+ * (src/push/queues.ts), and in-process handlers run last, with what is left of the budget.
  */
+
+import { runPushes } from '../push/queues.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runSchedules, syncCodeSchedules } from './schedules.js';
 
@@ -20,6 +22,8 @@ export interface TickResult {
   pruned: number;
   /** Cron schedules looked at, and jobs they newly enqueued. */
   schedules: { schedules: number; enqueued: number };
+  /** Jobs POSTed to push endpoints, by outcome. */
+  pushed: { delivered: number; failed: number };
   /** Jobs run by in-process handlers, by outcome. */
   handled: { ran: number; completed: number; failed: number };
   /** False when the budget ran out with work left; the next tick continues. */
@@ -37,6 +41,7 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
     dead: 0,
     pruned: 0,
     schedules: { schedules: 0, enqueued: 0 },
+    pushed: { delivered: 0, failed: 0 },
     handled: { ran: 0, completed: 0, failed: 0 },
     done: false,
     elapsedMs: 0,
@@ -76,6 +81,9 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
     rt.schedulesSynced = true;
   }
   out.schedules = await runSchedules(rt, started + budgetMs);
+
+  // Push delivery: one read for every namespace's bindings, then claim and POST per bound queue.
+  out.pushed = await runPushes(rt, started + budgetMs, rt.pushPolicy);
 
   // Handlers get what is left of the budget, queue after queue.
   let handlersDone = true;

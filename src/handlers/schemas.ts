@@ -90,3 +90,13 @@ export const listQuery = z.strictObject({
   limit: limitParam,
   cursor: cursorParam,
 });
+
+export const pushBody = z.strictObject({
+  url: z.string().min(1).max(2_048),
+  secrets: z
+    .array(z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]{16,}$/, 'is not a whsec_ secret'))
+    .min(1)
+    .max(4)
+    .optional(),
+  timeoutMs: z.number().int().min(100).max(30_000).optional(),
+});

@@ -15,6 +15,7 @@ import type {
   QueueInfo,
 } from '../drivers/types.js';
 import { driverUnavailable, EdgeqError } from '../errors.js';
+import type { UrlPolicy } from '../push/ssrf.js';
 import {
   BOUNDS,
   DEFAULT_LIMITS,
@@ -64,6 +65,11 @@ export interface RuntimeOptions {
    * right after an enqueue for queues that opt in (`immediate`).
    */
   handlers?: Record<string, HandlerSpec>;
+  /**
+   * Which push endpoints are allowed (default: https to public hostnames only). `allowPrivate`
+   * and `allowHttp` are for local development.
+   */
+  pushPolicy?: UrlPolicy;
   /** Cron schedules defined in code (stored in the default namespace on the first tick). */
   schedules?: Record<string, ScheduleInput>;
   /** Clock in epoch ms; tests inject one. */
@@ -84,10 +90,12 @@ export class Runtime {
   readonly now: () => number;
   readonly handlers: ReadonlyMap<string, HandlerOptions>;
   readonly schedules: ReadonlyMap<string, Schedule>;
+  readonly pushPolicy: UrlPolicy;
   /** Set once the code-defined schedules have been stored by this instance. */
   schedulesSynced = false;
 
   constructor(opts: RuntimeOptions) {
+    this.pushPolicy = opts.pushPolicy ?? {};
     this.schedules = new Map(
       Object.entries(opts.schedules ?? {}).map(([name, def]) => [
         name,

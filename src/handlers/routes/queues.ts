@@ -1,10 +1,11 @@
 /** Operator routes: queue counts, pause/resume, listing, dead letters, tick, capabilities. */
 import { Hono } from 'hono';
 import type { JobState } from '../../drivers/types.js';
+import { bindPush, getPush, unbindPush } from '../../push/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { body, parse } from '../body.js';
 import { queueParam } from '../params.js';
-import { listQuery, pageQuery, replayBody } from '../schemas.js';
+import { listQuery, pageQuery, pushBody, replayBody } from '../schemas.js';
 
 export function queueRoutes(rt: Runtime): Hono {
   const app = new Hono();
@@ -36,6 +37,20 @@ export function queueRoutes(rt: Runtime): Hono {
     const queue = queueParam(c);
     const { ids } = await body(c, replayBody);
     return c.json({ replayed: await rt.replayDead(queue, ids) });
+  });
+
+  app.put('/queues/:queue/push', async (c) => {
+    const queue = queueParam(c);
+    const input = await body(c, pushBody, true);
+    const binding = await bindPush(rt, queue, input, rt.pushPolicy);
+    // The secrets are shown here, once; later reads only say how many there are.
+    return c.json({ queue, ...binding });
+  });
+  app.get('/queues/:queue/push', async (c) => c.json(await getPush(rt, queueParam(c))));
+  app.delete('/queues/:queue/push', async (c) => {
+    const queue = queueParam(c);
+    await unbindPush(rt, queue);
+    return c.json({ queue, push: null });
   });
 
   app.post('/queues/:queue/drain', async (c) => c.json(await rt.drain(queueParam(c))));
