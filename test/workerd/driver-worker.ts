@@ -27,6 +27,7 @@ import { postgresDriver } from '../../src/drivers/postgres/cloudflare.js';
 import type { Driver } from '../../src/drivers/types.js';
 // The Workers build of @upstash/redis, as src/worker.ts uses it.
 import { upstashDriver } from '../../src/drivers/upstash/cloudflare.js';
+import { createRuntime } from '../../src/runtime/runtime.js';
 
 /** Env bindings and reset config: plain strings. */
 export type DriverConfig = Record<string, string | undefined>;
@@ -185,5 +186,20 @@ export default {
     } catch (err) {
       return json({ ok: false, error: errorOf(err) });
     }
+  },
+
+  /**
+   * A Cron Trigger event runs the runtime's tick over instance `a`, with the event's scheduled
+   * time as the runtime's clock, so tests can fire ticks "at" any moment inside workerd.
+   */
+  async scheduled(
+    event: { scheduledTime: number },
+    _env: DriverConfig,
+    ctx: { waitUntil(p: Promise<unknown>): void },
+  ) {
+    const driver = instances.get('a');
+    if (!driver) throw new Error('driver-worker: reset before firing scheduled events');
+    const rt = createRuntime({ driver, now: () => event.scheduledTime });
+    ctx.waitUntil(rt.tick());
   },
 };
