@@ -103,12 +103,15 @@ export interface ScheduleTickResult {
 }
 
 /** One tick's schedule work: for every schedule of every namespace, enqueue its due slots. */
-export async function runSchedules(rt: Runtime, deadline: number): Promise<ScheduleTickResult> {
+export async function runSchedules(
+  rt: Runtime,
+  within: () => boolean,
+): Promise<ScheduleTickResult> {
   const out: ScheduleTickResult = { schedules: 0, enqueued: 0 };
   const now = rt.now();
   const entries = await rt.call(() => rt.driver.configs({ kind: 'schedule' }));
   for (const entry of entries) {
-    if (Date.now() >= deadline) break;
+    if (!within()) break;
     const s = decodeSchedule(entry);
     if (s.paused) continue;
     out.schedules++;

@@ -26,16 +26,18 @@ export interface TickResult {
   pushed: { delivered: number; failed: number };
   /** Jobs run by in-process handlers, by outcome. */
   handled: { ran: number; completed: number; failed: number };
-  /** False when the budget ran out with work left; the next tick continues. */
+  /** False when the time or call budget ran out with work left; the next tick continues. */
   done: boolean;
   elapsedMs: number;
 }
 
 export async function runTick(rt: Runtime): Promise<TickResult> {
-  const { batchSize: limit, budgetMs } = rt.tickOptions;
-  // Wall time for the budget, not the runtime's (possibly injected) queue clock.
+  const { batchSize: limit, budgetMs, maxCalls } = rt.tickOptions;
+  // Wall time for the budget, not the runtime's (possibly injected) queue clock; and storage
+  // calls, since the Workers free plan caps subrequests per invocation.
   const started = Date.now();
-  const inBudget = () => Date.now() - started < budgetMs;
+  const calls = rt.calls;
+  const inBudget = () => Date.now() - started < budgetMs && rt.calls - calls < maxCalls;
   const out: TickResult = {
     reclaimed: 0,
     dead: 0,
@@ -80,20 +82,19 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
     await syncCodeSchedules(rt, rt.schedules);
     rt.schedulesSynced = true;
   }
-  out.schedules = await runSchedules(rt, started + budgetMs);
+  out.schedules = await runSchedules(rt, inBudget);
 
   // Push delivery: one read for every namespace's bindings, then claim and POST per bound queue.
-  out.pushed = await runPushes(rt, started + budgetMs, rt.pushPolicy);
+  out.pushed = await runPushes(rt, inBudget, rt.pushPolicy);
 
   // Handlers get what is left of the budget, queue after queue.
   let handlersDone = true;
   for (const queue of rt.handlers.keys()) {
-    const left = budgetMs - (Date.now() - started);
-    if (left <= 0) {
+    if (!inBudget()) {
       handlersDone = false;
       break;
     }
-    const r = await rt.drain(queue, { budgetMs: left });
+    const r = await rt.drain(queue, { within: inBudget });
     out.handled.ran += r.ran;
     out.handled.completed += r.completed;
     out.handled.failed += r.failed;

@@ -100,17 +100,17 @@ export interface PushTickResult {
   failed: number;
 }
 
-/** Delivers the due jobs of every push-bound queue of every namespace, within the deadline. */
+/** Delivers the due jobs of every push-bound queue of every namespace, within the budget. */
 export async function runPushes(
   rt: Runtime,
-  deadline: number,
+  within: () => boolean,
   policy: UrlPolicy,
 ): Promise<PushTickResult> {
   const out: PushTickResult = { delivered: 0, failed: 0 };
   const entries = await rt.call(() => rt.driver.configs({ kind: KIND }));
   for (const entry of entries) {
     const binding = JSON.parse(entry.value) as PushBinding;
-    while (Date.now() < deadline) {
+    while (within()) {
       const { jobs } = await rt.claim(entry.name, { limit: BATCH }, entry.ns);
       if (!jobs.length) break;
       await Promise.all(

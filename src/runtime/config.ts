@@ -52,9 +52,14 @@ export interface TickOptions {
   batchSize: number;
   /** Wall-clock budget for one tick (10 s). */
   budgetMs: number;
+  /**
+   * Storage calls one tick may make (40): the Workers free plan allows 50 subrequests per
+   * invocation. Raise it on the paid plan (10,000) or on Node.
+   */
+  maxCalls: number;
 }
 
-export const DEFAULT_TICK: TickOptions = { batchSize: 500, budgetMs: 10_000 };
+export const DEFAULT_TICK: TickOptions = { batchSize: 500, budgetMs: 10_000, maxCalls: 40 };
 
 export const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 export const DEFAULT_NAMESPACE = 'default';

@@ -124,7 +124,7 @@ async function runOne(rt: Runtime, opts: HandlerOptions, job: ClaimedView): Prom
 }
 
 /**
- * Claims and runs jobs of `queue` until it is empty or `budgetMs` of wall time is spent. Plain
+ * Claims and runs jobs of `queue` until it is empty or `within()` says the budget is spent. Plain
  * acks ride on the next claim (one round trip per batch); acks with follow-ups go alone, since
  * follow-ups are atomic with a single ack.
  */
@@ -132,10 +132,9 @@ export async function drain(
   rt: Runtime,
   queue: string,
   opts: HandlerOptions,
-  budgetMs: number,
+  within: () => boolean,
   ns?: string,
 ): Promise<DrainResult> {
-  const started = Date.now();
   const out: DrainResult = { ran: 0, completed: 0, failed: 0, lost: 0, done: false };
   let acks: { id: string; leaseToken: string; result?: unknown }[] = [];
   const settle = (ok: boolean) => {
@@ -143,7 +142,7 @@ export async function drain(
     else out.lost++;
   };
   for (;;) {
-    if (Date.now() - started >= budgetMs) {
+    if (!within()) {
       // Out of budget: settle what ran, lease nothing more.
       if (acks.length) for (const a of await rt.ackMany(acks, ns)) settle(a.ok);
       return out;

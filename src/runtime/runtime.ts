@@ -115,8 +115,12 @@ export class Runtime {
     this.tickOptions = { ...DEFAULT_TICK, ...opts.tick };
   }
 
+  /** Storage calls made so far by this runtime (the tick's round-trip budget reads it). */
+  calls = 0;
+
   /** Runs one driver call, turning storage failures into `driver_unavailable`. */
   async call<T>(op: () => Promise<T>): Promise<T> {
+    this.calls++;
     try {
       return await op();
     } catch (err) {
@@ -347,12 +351,15 @@ export class Runtime {
    */
   async drain(
     queue: string,
-    opts: { budgetMs?: number } = {},
+    opts: { budgetMs?: number; within?: () => boolean } = {},
     ns = DEFAULT_NAMESPACE,
   ): Promise<DrainResult> {
     const handler = this.handlers.get(queue);
     if (!handler) throw new EdgeqError('not_found', `no handler is registered for queue ${queue}`);
-    return drainQueue(this, queue, handler, opts.budgetMs ?? this.tickOptions.budgetMs, ns);
+    const started = Date.now();
+    const budgetMs = opts.budgetMs ?? this.tickOptions.budgetMs;
+    const within = () => Date.now() - started < budgetMs && (opts.within?.() ?? true);
+    return drainQueue(this, queue, handler, within, ns);
   }
 
   /** The scheduled work: reclaim expired leases and prune expired finished jobs. */

@@ -136,3 +136,33 @@ describe('in-process handlers', () => {
     expect(counts.completed + counts.queued).toBe(50);
   });
 });
+
+describe('tick budget', () => {
+  it('an idle tick costs a fixed number of storage calls: reclaim, prune, schedules, pushes', async () => {
+    const rt = createRuntime({ driver: memoryDriver() });
+    await rt.tick(); // first tick also stores code-defined schedules (none here)
+    const before = rt.calls;
+    const r = await rt.tick();
+    expect(rt.calls - before).toBe(4);
+    expect(r.done).toBe(true);
+  });
+
+  it('stops at maxCalls and leaves the rest to the next tick', async () => {
+    const rt = createRuntime({
+      driver: memoryDriver(),
+      tick: { maxCalls: 6 },
+      handlers: { h: () => 1 },
+    });
+    await rt.enqueue(
+      'h',
+      Array.from({ length: 100 }, () => ({})),
+    );
+    const before = rt.calls;
+    const r = await rt.tick();
+    // One claim round may finish after the budget is reached (it settles its acks).
+    expect(rt.calls - before).toBeLessThanOrEqual(7);
+    expect(r.done).toBe(false);
+    expect(r.handled.ran).toBeGreaterThan(0);
+    expect(r.handled.ran).toBeLessThan(100);
+  });
+});
