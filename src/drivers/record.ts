@@ -3,7 +3,7 @@
  * calls `jobRecord`, so the one rule that a waiting job not yet due reads as `scheduled` (and
  * which optional fields appear) lives in one place. (The Upstash scripts apply it in Lua.)
  */
-import type { JobRecord, JobState } from './types.js';
+import type { ClaimedJob, JobRecord, JobState } from './types.js';
 
 export interface StoredFields {
   id: string;
@@ -47,4 +47,20 @@ export function jobRecord(r: StoredFields, now: number): JobRecord {
   if (r.result != null) rec.result = r.result;
   if (r.lastError != null) rec.lastError = r.lastError;
   return rec;
+}
+
+/** A claimed job from a SQL row with the schema's snake_case columns (libSQL and Postgres). */
+export function claimedFromRow(r: Record<string, unknown>): ClaimedJob & { runAt: number } {
+  return {
+    id: String(r.id),
+    queue: String(r.queue),
+    payload: String(r.payload),
+    priority: Number(r.priority),
+    attempt: Number(r.attempt),
+    maxAttempts: Number(r.max_attempts),
+    leaseToken: String(r.lease_token),
+    leaseExpiresAt: Number(r.lease_expires_at),
+    createdAt: Number(r.created_at),
+    runAt: Number(r.run_at),
+  };
 }

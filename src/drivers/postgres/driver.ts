@@ -5,7 +5,7 @@
  * interactive transaction, which neon-http does not have.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { jobRecord, type StoredFields } from '../record.js';
+import { claimedFromRow, jobRecord, type StoredFields } from '../record.js';
 import {
   type AckOutcome,
   type AckParams,
@@ -14,7 +14,6 @@ import {
   type CancelParams,
   type CancelResult,
   type Capabilities,
-  type ClaimedJob,
   type ClaimParams,
   type ClaimResult,
   type ConfigEntry,
@@ -164,7 +163,7 @@ export class PostgresDriver implements Driver {
       : claim.ctes;
     const selects = acks.length ? [...S.ackSelects, ...claim.selects] : claim.selects;
     const rows = await this.#kinds(S.compose(ctes, selects));
-    const jobs = (rows.get('job') ?? []).map(claimedOf);
+    const jobs = (rows.get('job') ?? []).map(claimedFromRow);
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id));
     return {
       jobs: jobs.map(({ runAt: _, ...j }) => j),
@@ -327,21 +326,6 @@ function outcomes(acks: AckParams['acks'], rows: Map<string, Row[]>): AckOutcome
 
 function fence(rows: Map<string, Row[]>): FenceError {
   return (rows.get('ex') ?? []).length ? 'lease_lost' : 'not_found';
-}
-
-function claimedOf(r: Row): ClaimedJob & { runAt: number } {
-  return {
-    id: String(r.id),
-    queue: String(r.queue),
-    payload: String(r.payload),
-    priority: Number(r.priority),
-    attempt: Number(r.attempt),
-    maxAttempts: Number(r.max_attempts),
-    leaseToken: String(r.lease_token),
-    leaseExpiresAt: Number(r.lease_expires_at),
-    createdAt: Number(r.created_at),
-    runAt: Number(r.run_at),
-  };
 }
 
 const num = (v: unknown) => (v == null ? null : Number(v));
