@@ -49,3 +49,23 @@ it('16 concurrent claimers over 2,000 jobs: each claimed once, completed once, n
   });
   await Promise.all([producer, ...claimers].map((rt) => rt.driver.close()));
 }, 60_000);
+
+it('concurrent enqueues of one idempotency key give one job and every caller its id', async () => {
+  const drivers = Array.from(
+    { length: 8 },
+    () => new PostgresDriver({ transport: pgTransport(PG_URL), schema }),
+  );
+  const runtimes = drivers.map((driver) => createRuntime({ driver }));
+  for (let round = 0; round < 20; round++) {
+    const key = `order-${round}`;
+    const results = (
+      await Promise.all(runtimes.map((rt) => rt.enqueue('keys', [{ payload: round, key }])))
+    ).map((r) => r[0]!);
+    const ids = new Set(results.map((r) => r.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const [id] = [...ids];
+    expect((await runtimes[0]!.get(id!)).payload).toBeTypeOf('number');
+  }
+  await Promise.all(drivers.map((d) => d.close()));
+}, 60_000);

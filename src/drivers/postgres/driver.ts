@@ -114,6 +114,7 @@ export class PostgresDriver implements Driver {
   }
 
   async #enqueueIn(
+    ns: string,
     parts: ReturnType<typeof S.enqueueParts>,
     list: NewJob[],
     extra: { ctes: [string, SQL][]; selects: SQL[] } = { ctes: [], selects: [] },
@@ -121,9 +122,22 @@ export class PostgresDriver implements Driver {
     const rows = await this.#kinds(
       S.compose([...extra.ctes, ...parts.ctes], [...extra.selects, ...parts.selects]),
     );
-    return { rows, results: this.#enqueueResults(list, rows) };
+    const results = this.#enqueueResults(list, rows);
+    const unowned = results.flatMap((r, i) => (r.id === '' ? [list[i]!] : []));
+    if (unowned.length) {
+      // A concurrent enqueue took these keys and committed after this statement's snapshot, so
+      // the statement could not see the owner. One more read (only in that race) finds it.
+      const owners = await this.#q(S.keyOwners(this.#t, ns, unowned));
+      const byKey = new Map(owners.map((o) => [`${o.queue}\0${o.idem_key}`, String(o.id)]));
+      for (const [i, r] of results.entries()) {
+        const j = list[i]!;
+        if (r.id === '') r.id = byKey.get(`${j.queue}\0${j.key}`) ?? j.id;
+      }
+    }
+    return { rows, results };
   }
 
+  /** Results by job; a keyed job whose owner this statement could not see gets id ''. */
   #enqueueResults(list: NewJob[], rows: Map<string, Row[]>): EnqueueResult[] {
     const inserted = rows.get('ins') ?? [];
     const created = new Set(inserted.map((r) => String(r.id)));
@@ -135,17 +149,15 @@ export class PostgresDriver implements Driver {
     }
     return list.map((j) => {
       if (created.has(j.id)) return { id: j.id, created: true };
-      const owner = j.key === undefined ? undefined : owners.get(`${j.queue}\0${j.key}`);
-      // A key taken by a concurrent call that committed after this statement's snapshot has no
-      // visible owner here; the job was not stored, and its id is still the best answer we have.
-      return { id: owner ?? j.id, created: false };
+      if (j.key === undefined) return { id: j.id, created: false };
+      return { id: owners.get(`${j.queue}\0${j.key}`) ?? '', created: false };
     });
   }
 
   async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
     if (!p.jobs.length) return [];
     const parts = S.enqueueParts(this.#t, p.ns, p.now, p.jobs);
-    return (await this.#enqueueIn(parts, p.jobs)).results;
+    return (await this.#enqueueIn(p.ns, parts, p.jobs)).results;
   }
 
   async claim(p: ClaimParams): Promise<ClaimResult> {
@@ -205,7 +217,7 @@ export class PostgresDriver implements Driver {
       follow,
       sql`(SELECT count(*) FROM acked) = 1`,
     );
-    const { rows, results } = await this.#enqueueIn(parts, follow, {
+    const { rows, results } = await this.#enqueueIn(p.ns, parts, follow, {
       ctes: ackCtes,
       selects: S.ackSelects,
     });

@@ -94,6 +94,15 @@ export function enqueueParts(
   };
 }
 
+/** The current holders of the idempotency keys of `list` (a plain read, after a race). */
+export function keyOwners(t: Tables, ns: string, list: NewJob[]): SQL {
+  const keys = list.map((j) => ({ queue: j.queue, idem_key: j.key ?? null }));
+  return sql`SELECT j.id, j.queue, j.idem_key FROM ${t.jobs} j
+    JOIN jsonb_to_recordset(${json(keys)}) AS k(queue text, idem_key text)
+      ON j.queue = k.queue AND j.idem_key = k.idem_key
+    WHERE j.ns = ${txt(ns)}`;
+}
+
 /** CTEs `ex` (which ack ids exist) and `acked` (the jobs this call completed). */
 export function ackParts(t: Tables, ns: string, now: number, acks: AckItem[]): [string, SQL][] {
   const rows = acks.map((a) => ({ id: a.id, token: a.leaseToken, result: a.result ?? null }));
