@@ -5,24 +5,13 @@
  */
 import type { ClaimedJob, JobRecord, JobState } from './types.js';
 
-export interface StoredFields {
-  id: string;
-  queue: string;
+type Optional = 'leaseExpiresAt' | 'finishedAt' | 'key' | 'result' | 'lastError';
+
+/** A job's columns as a driver reads them: the record's fields, optional ones possibly null. */
+export type StoredFields = Omit<JobRecord, 'state' | Optional> & {
   /** Stored state: waiting jobs are `queued` whatever their run time. */
   state: Exclude<JobState, 'scheduled'>;
-  payload: string;
-  priority: number;
-  attempt: number;
-  maxAttempts: number;
-  runAt: number;
-  createdAt: number;
-  updatedAt: number;
-  leaseExpiresAt?: number | null | undefined;
-  finishedAt?: number | null | undefined;
-  key?: string | null | undefined;
-  result?: string | null | undefined;
-  lastError?: string | null | undefined;
-}
+} & { [K in Optional]?: JobRecord[K] | null };
 
 export function publicState(state: StoredFields['state'], runAt: number, now: number): JobState {
   return state === 'queued' && runAt > now ? 'scheduled' : state;
