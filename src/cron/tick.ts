@@ -9,6 +9,7 @@
  * (src/push/queues.ts), and in-process handlers run last, with what is left of the budget.
  */
 
+import type { PruneParams } from '../drivers/types.js';
 import { runPushes } from '../push/queues.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { runSchedules, syncCodeSchedules } from './schedules.js';
@@ -18,6 +19,8 @@ export interface TickResult {
   reclaimed: number;
   /** Expired leases whose job had no attempts left, now dead. */
   dead: number;
+  /** Waiting jobs past their deadline, now dead (`expired`). */
+  expired: number;
   /** Finished jobs deleted after their retention. */
   pruned: number;
   /** Cron schedules looked at, and jobs they newly enqueued. */
@@ -41,6 +44,7 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
   const out: TickResult = {
     reclaimed: 0,
     dead: 0,
+    expired: 0,
     pruned: 0,
     schedules: { schedules: 0, enqueued: 0 },
     pushed: { delivered: 0, failed: 0 },
@@ -52,31 +56,16 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
   let reclaimDone = false;
   while (inBudget()) {
     const now = rt.now();
-    const r = await rt.call(() => rt.driver.reclaim({ now, limit, backoff: rt.backoff() }));
+    const r = await rt.call(() => rt.driver.reclaim({ now, limit, ...rt.retry() }));
     out.reclaimed += r.requeued;
     out.dead += r.dead;
-    if (r.requeued + r.dead < limit) {
+    out.expired += r.expired;
+    if (r.requeued + r.dead < limit && r.expired < limit) {
       reclaimDone = true;
       break;
     }
   }
-  let pruneDone = false;
-  while (reclaimDone && inBudget()) {
-    const now = rt.now();
-    const r = await rt.call(() =>
-      rt.driver.prune({
-        now,
-        finishedBefore: now - rt.limits.completedRetentionMs,
-        deadBefore: now - rt.limits.deadRetentionMs,
-        limit,
-      }),
-    );
-    out.pruned += r.pruned;
-    if (r.pruned < limit) {
-      pruneDone = true;
-      break;
-    }
-  }
+  const pruneDone = reclaimDone && (await prune(rt, limit, inBudget, out));
   // Schedules: one read for every namespace's schedules, then one enqueue per due schedule.
   if (!rt.schedulesSynced) {
     await syncCodeSchedules(rt, rt.schedules);
@@ -103,4 +92,49 @@ export async function runTick(rt: Runtime): Promise<TickResult> {
   out.done = reclaimDone && pruneDone && handlersDone;
   out.elapsedMs = Date.now() - started;
   return out;
+}
+
+/**
+ * Deletes finished jobs past their retention: first each code-configured queue with its own
+ * retention, then every other queue with the runtime's.
+ */
+async function prune(
+  rt: Runtime,
+  limit: number,
+  inBudget: () => boolean,
+  out: TickResult,
+): Promise<boolean> {
+  const { completedRetentionMs, deadRetentionMs } = rt.limits;
+  const own = [...rt.queueSettings].filter(([, s]) => s.retention);
+  const except = own.map(([queue]) => queue);
+  const passes: { completedMs: number; deadMs: number; scope: Partial<PruneParams> }[] = [
+    ...own.map(([queue, s]) => ({
+      completedMs: s.retention?.completedMs ?? completedRetentionMs,
+      deadMs: s.retention?.deadMs ?? deadRetentionMs,
+      scope: { queue },
+    })),
+    {
+      completedMs: completedRetentionMs,
+      deadMs: deadRetentionMs,
+      scope: except.length ? { exceptQueues: except } : {},
+    },
+  ];
+  for (const { completedMs, deadMs, scope } of passes) {
+    for (;;) {
+      if (!inBudget()) return false;
+      const now = rt.now();
+      const r = await rt.call(() =>
+        rt.driver.prune({
+          now,
+          finishedBefore: now - completedMs,
+          deadBefore: now - deadMs,
+          limit,
+          ...scope,
+        }),
+      );
+      out.pruned += r.pruned;
+      if (r.pruned < limit) break;
+    }
+  }
+  return true;
 }

@@ -5,7 +5,15 @@
  */
 import type { ClaimedJob, JobRecord, JobState } from './types.js';
 
-type Optional = 'leaseExpiresAt' | 'finishedAt' | 'key' | 'result' | 'lastError';
+type Optional =
+  | 'leaseExpiresAt'
+  | 'finishedAt'
+  | 'key'
+  | 'group'
+  | 'expiresAt'
+  | 'debounceKey'
+  | 'result'
+  | 'lastError';
 
 /** A job's columns as a driver reads them: the record's fields, optional ones possibly null. */
 export type StoredFields = Omit<JobRecord, 'state' | Optional> & {
@@ -33,6 +41,9 @@ export function jobRecord(r: StoredFields, now: number): JobRecord {
   if (r.leaseExpiresAt != null) rec.leaseExpiresAt = r.leaseExpiresAt;
   if (r.finishedAt != null) rec.finishedAt = r.finishedAt;
   if (r.key != null) rec.key = r.key;
+  if (r.group != null) rec.group = r.group;
+  if (r.expiresAt != null) rec.expiresAt = r.expiresAt;
+  if (r.debounceKey != null) rec.debounceKey = r.debounceKey;
   if (r.result != null) rec.result = r.result;
   if (r.lastError != null) rec.lastError = r.lastError;
   return rec;
@@ -40,7 +51,7 @@ export function jobRecord(r: StoredFields, now: number): JobRecord {
 
 /** A claimed job from a SQL row with the schema's snake_case columns (libSQL and Postgres). */
 export function claimedFromRow(r: Record<string, unknown>): ClaimedJob & { runAt: number } {
-  return {
+  const job: ClaimedJob & { runAt: number } = {
     id: String(r.id),
     queue: String(r.queue),
     payload: String(r.payload),
@@ -52,4 +63,6 @@ export function claimedFromRow(r: Record<string, unknown>): ClaimedJob & { runAt
     createdAt: Number(r.created_at),
     runAt: Number(r.run_at),
   };
+  if (r.group_key != null) job.group = String(r.group_key);
+  return job;
 }

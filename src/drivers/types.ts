@@ -24,7 +24,12 @@ export const JOB_STATES: readonly JobState[] = [
   'cancelled',
 ];
 
-/** A job to store, fully resolved by the runtime (defaults applied, id minted). */
+/**
+ * A job to store (id minted by the runtime). `maxAttempts`, `leaseMs` and `backoff` are the job's
+ * own; each one absent is taken, inside the same round trip, from the queue's stored settings
+ * (config kind `queue`, a `QueueSettings` JSON document) and failing that from the call's
+ * `defaults`. The resolved values are stored on the job, so later setting changes do not move it.
+ */
 export interface NewJob {
   id: string;
   queue: string;
@@ -32,19 +37,45 @@ export interface NewJob {
   payload: string;
   /** Epoch ms before which the job is not claimed. */
   runAt: number;
-  /** Higher runs first. */
+  /** Higher runs first (within the job's group, see `group`). */
   priority: number;
-  maxAttempts: number;
+  maxAttempts?: number;
   /** Default lease length for claims of this job that do not name one. */
-  leaseMs: number;
+  leaseMs?: number;
+  /** Retry delays after a failure; the nack's `backoff` applies when neither job nor queue has one. */
+  backoff?: BackoffPolicy;
   /** Idempotency key: while a job with the same key exists in the queue, enqueue returns it. */
   key?: string;
+  /**
+   * Flow-control key (a tenant, a user). Claims rotate between the keys of a queue, and the
+   * queue's `groupConcurrency` / `groupRate` limit each key separately.
+   */
+  group?: string;
+  /** Deadline, epoch ms: a job not leased by then is never leased and ends `dead` (`expired`). */
+  expiresAt?: number;
+  /**
+   * Debounce key: while a waiting job (not yet leased) with this key exists in the queue, enqueue
+   * replaces that job's payload, priority, run time and deadline instead of adding a job, and
+   * answers its id with `created: false`. `runAt` already carries the debounce delay.
+   */
+  debounceKey?: string;
+}
+
+/** Fallbacks for `NewJob` fields that neither the job nor its queue's settings set. */
+export interface JobDefaults {
+  maxAttempts: number;
+  leaseMs: number;
 }
 
 export interface EnqueueResult {
   id: string;
-  /** False when an existing job with the same idempotency key was returned instead. */
+  /**
+   * False when an existing job with the same idempotency key was returned instead, or a waiting
+   * job with the same debounce key was replaced.
+   */
   created: boolean;
+  /** True when a waiting job with the same debounce key was replaced by this enqueue. */
+  debounced?: boolean;
 }
 
 export interface AckItem {
@@ -69,6 +100,7 @@ export interface ClaimedJob {
   leaseToken: string;
   leaseExpiresAt: number;
   createdAt: number;
+  group?: string;
 }
 
 /** A stored job as reported by get and list. The lease token is never part of it. */
@@ -86,7 +118,11 @@ export interface JobRecord {
   leaseExpiresAt?: number;
   finishedAt?: number;
   key?: string;
+  group?: string;
+  expiresAt?: number;
+  debounceKey?: string;
   result?: string;
+  /** The last failure's message; exactly `expired` when the job died at its deadline. */
   lastError?: string;
 }
 
@@ -99,14 +135,57 @@ export interface QueueInfo {
 }
 
 /**
- * Retry delay policy: delay(attempt) = min(maxMs, baseMs * 2^(attempt-1)), scaled by
- * `factor` (the runtime draws it in [0.5, 1) per call: "equal jitter"), so retries of jobs that
- * failed together spread out. Drivers compute it in storage from the job's own attempt count.
+ * Retry delay policy, stored on a job as JSON and computed in storage from the job's own attempt
+ * count (a = attempts used, >= 1):
+ * - exponential `{ baseMs, maxMs, jitter }`: min(maxMs, baseMs * 2^(a-1)) * (1 - jitter * draw);
+ *   a fixed delay is baseMs = maxMs. `jitter` in [0, 1]; 0.5 is "equal jitter".
+ * - a list `{ delaysMs }`: delaysMs[min(a, length) - 1] (the last one repeats), no jitter.
+ * `draw` in [0, 1) comes with the call (drawn by the runtime), so retries of jobs that failed
+ * together spread out while storage never reads a random source.
  */
-export interface Backoff {
-  baseMs: number;
-  maxMs: number;
-  factor: number;
+export type BackoffPolicy =
+  | { baseMs: number; maxMs: number; jitter: number }
+  | { delaysMs: number[] };
+
+/**
+ * A smooth rate limit (GCRA): at most `limit` claims in any window of `periodMs`, and at most
+ * `burst` (1 <= burst <= limit) taken at once after a quiet spell. Claims are spaced on average
+ * T = periodMs / (limit - burst + 1) apart; the state is one "theoretical arrival time" (TAT):
+ * a claim at `now` may take k = floor(burst - (max(TAT, now) - now) / T) jobs (k >= 0), and
+ * taking j of them sets TAT = max(TAT, now) + j * T. Any half-open window of `periodMs` then holds
+ * at most `limit` claims, with no burst at period edges.
+ */
+export interface RateLimit {
+  limit: number;
+  periodMs: number;
+  burst: number;
+}
+
+/**
+ * Flow limits enforced inside the claim, in the same round trip, exactly under concurrent claims.
+ * - `concurrency`: live leases of the queue (active jobs whose lease has not expired) never exceed it.
+ * - `rate`: jobs leased from the queue, per `RateLimit`.
+ * - `groupConcurrency`, `groupRate`: the same per group key; jobs without a group are not limited
+ *   by them (they still count against the queue-wide limits).
+ * Fairness (always, limits or not): a claim rotates between the group keys that have due jobs,
+ * least recently served first (jobs without a group are one more key, ''), taking one job per key
+ * per round; within a key, priority then run time then FIFO. Ties between never-served keys go
+ * by key order.
+ */
+export interface FlowLimits {
+  concurrency?: number;
+  rate?: RateLimit;
+  groupConcurrency?: number;
+  groupRate?: RateLimit;
+}
+
+/** A queue's stored settings: the JSON value of its config entry of kind `queue`. */
+export interface QueueSettings extends FlowLimits {
+  leaseMs?: number;
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  /** How long finished jobs of this queue are kept (the tick's prune). */
+  retention?: { completedMs?: number; deadMs?: number };
 }
 
 interface Scoped {
@@ -128,6 +207,7 @@ interface Replayable {
 
 export interface EnqueueParams extends Scoped, Replayable {
   jobs: NewJob[];
+  defaults: JobDefaults;
 }
 
 export interface ClaimParams extends Scoped {
@@ -143,6 +223,11 @@ export interface ClaimParams extends Scoped {
   leaseToken: string;
   /** Acks of the previous batch, applied before claiming in the same round trip. */
   acks?: AckItem[];
+  /**
+   * Limits defined in code (`createRuntime({ queues })`); when absent the claim reads the queue's
+   * stored settings (config kind `queue`) in the same round trip. `{}` means no limits.
+   */
+  limits?: FlowLimits;
 }
 
 export interface ClaimResult {
@@ -166,6 +251,8 @@ export interface AckParams extends Scoped, Replayable {
    * Only allowed with exactly one ack.
    */
   enqueue?: NewJob[];
+  /** Required with `enqueue`. */
+  defaults?: JobDefaults;
 }
 
 export interface AckResult {
@@ -182,7 +269,10 @@ export interface NackParams extends Scoped, Replayable {
   retryAt?: number;
   /** Send straight to the dead-letter state. */
   dead?: boolean;
-  backoff: Backoff;
+  /** Used when the job stores no backoff of its own. */
+  backoff: BackoffPolicy;
+  /** Jitter draw in [0, 1). */
+  draw: number;
 }
 
 export type NackResult =
@@ -192,9 +282,15 @@ export type NackResult =
 
 export interface ReclaimParams {
   now: number;
-  /** Bound on jobs touched by this call, so one tick stays inside its time budget. */
+  /**
+   * Bound on jobs touched by this call (expired leases and expired deadlines each), so one tick
+   * stays inside its time budget.
+   */
   limit: number;
-  backoff: Backoff;
+  /** Used when the job stores no backoff of its own. */
+  backoff: BackoffPolicy;
+  /** Jitter draw in [0, 1). */
+  draw: number;
   /** Restrict to one namespace; all namespaces when absent (the scheduled sweep). */
   ns?: string;
 }
@@ -204,6 +300,8 @@ export interface ReclaimResult {
   requeued: number;
   /** Expired leases whose job had no attempts left. */
   dead: number;
+  /** Waiting jobs past their deadline (`expiresAt`), now dead with lastError `expired`. */
+  expired: number;
 }
 
 export interface GetParams extends Scoped {
@@ -258,10 +356,14 @@ export interface PruneParams {
   deadBefore: number;
   limit: number;
   ns?: string;
+  /** Only this queue (a queue with its own retention). */
+  queue?: string;
+  /** Leave these queues alone (they are pruned by their own calls). */
+  exceptQueues?: string[];
 }
 
 /** Kinds of named configuration a driver stores per namespace. */
-export type ConfigKind = 'schedule' | 'queue';
+export type ConfigKind = 'schedule' | 'queue' | 'push';
 
 export interface ConfigEntry {
   ns: string;
@@ -342,10 +444,28 @@ export interface Driver {
   close(): Promise<void>;
 }
 
-/** Whole-ms retry delay for a job that has just used `attempt` attempts. */
-export function backoffDelay(b: Backoff, attempt: number): number {
-  const exp = Math.min(Math.max(attempt - 1, 0), 30);
-  return Math.floor(Math.min(b.maxMs, b.baseMs * 2 ** exp) * b.factor);
+/** Whole-ms retry delay for a job that has just used `attempt` attempts (see BackoffPolicy). */
+export function backoffDelay(b: BackoffPolicy, attempt: number, draw: number): number {
+  const a = Math.max(attempt, 1);
+  if ('delaysMs' in b) return b.delaysMs[Math.min(a, b.delaysMs.length) - 1] ?? 0;
+  const exp = Math.min(a - 1, 30);
+  return Math.floor(Math.min(b.maxMs, b.baseMs * 2 ** exp) * (1 - b.jitter * draw));
+}
+
+/**
+ * How many jobs a rate limit lets a claim at `now` take, given its state `tat` (0 = fresh).
+ * Computed from the debt `max(tat, now) - now` rather than from epoch sums: epoch ms near 1.8e12
+ * keep only ~0.0002 ms of precision, enough to lose a whole slot in `now + burst * t`. On an exact
+ * slot boundary float error may round either way; rounding down only delays a claim by a tick.
+ */
+export function rateAllowance(r: RateLimit, tat: number, now: number): number {
+  const t = r.periodMs / (r.limit - r.burst + 1);
+  return Math.max(0, Math.floor(r.burst - (Math.max(tat, now) - now) / t));
+}
+
+/** The rate state after `taken` jobs were leased at `now`. */
+export function rateAdvance(r: RateLimit, tat: number, now: number, taken: number): number {
+  return Math.max(tat, now) + (taken * r.periodMs) / (r.limit - r.burst + 1);
 }
 
 export function emptyCounts(): QueueCounts {

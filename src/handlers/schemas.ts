@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { JOB_STATES } from '../drivers/types.js';
 import { BOUNDS, QUEUE_NAME } from '../runtime/config.js';
 
+export { queueSettingsInput as queueSettingsBody } from '../runtime/settings.js';
+
 export const queueName = z
   .string()
   .regex(QUEUE_NAME, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . -');
@@ -40,6 +42,10 @@ const jobFields = {
   maxAttempts: z.number().int().min(1).max(BOUNDS.maxAttempts).optional(),
   key: z.string().min(1).max(BOUNDS.maxKeyLength).optional(),
   leaseMs: leaseMs.optional(),
+  group: z.string().min(1).max(BOUNDS.maxKeyLength).optional(),
+  expiresAt: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).optional(),
+  ttlMs: z.number().int().min(1).max(BOUNDS.maxDelayMs).optional(),
+  debounceMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
 };
 
 export const jobInput = z.strictObject(jobFields);

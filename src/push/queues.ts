@@ -1,6 +1,6 @@
 /**
  * Push delivery: a queue bound to an HTTPS endpoint has each job POSTed there by the tick, signed
- * per Standard Webhooks. The binding is a config entry (kind `queue`) holding the endpoint and its
+ * per Standard Webhooks. The binding is a config entry (kind `push`) holding the endpoint and its
  * signing secrets. The URL is checked by the SSRF guard when bound and again at every delivery.
  *
  * Outcome of an attempt: 2xx acks the job; anything else nacks it, to retry after the endpoint's
@@ -31,7 +31,7 @@ export interface PushView {
   secrets: number;
 }
 
-const KIND = 'queue';
+const KIND = 'push';
 /** Jobs delivered concurrently per round. */
 const BATCH = 10;
 

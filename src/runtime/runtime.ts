@@ -7,12 +7,14 @@ import { normalizeSchedule, type Schedule, type ScheduleInput } from '../cron/sc
 import { runTick, type TickResult } from '../cron/tick.js';
 import type {
   AckOutcome,
-  Backoff,
+  BackoffPolicy,
   Driver,
   EnqueueResult,
+  JobDefaults,
   JobState,
   NewJob,
   QueueInfo,
+  QueueSettings,
 } from '../drivers/types.js';
 import { driverUnavailable, EdgeqError } from '../errors.js';
 import type { UrlPolicy } from '../push/ssrf.js';
@@ -33,6 +35,13 @@ import {
   type HandlerSpec,
 } from './handlers.js';
 import { newJobId, newLeaseToken } from './ids.js';
+import {
+  decodeSettings,
+  flowLimits,
+  normalizeSettings,
+  type QueueSettingsInput,
+  settingsView,
+} from './settings.js';
 import { type ClaimedView, claimedView, iso, type JobView, jobView } from './views.js';
 
 /** A job as a caller describes it; unset fields take the runtime's defaults. */
@@ -46,10 +55,31 @@ export interface JobInput {
   /** Higher is claimed first (default 0). */
   priority?: number;
   maxAttempts?: number;
-  /** Idempotency key: while a job with this key exists in the queue, its id is returned. */
+  /**
+   * Idempotency key: while a job with this key exists in the queue, its id is returned. With
+   * `debounceMs` it is a debounce key instead.
+   */
   key?: string;
   /** Default lease for claims of this job. */
   leaseMs?: number;
+  /** Flow-control key (tenant, user): fair rotation and the queue's per-group limits. */
+  group?: string;
+  /** Deadline (epoch ms or ISO 8601): not leased after it; it ends dead (`expired`). */
+  expiresAt?: number | string;
+  /** Deadline as ms from now. */
+  ttlMs?: number;
+  /**
+   * Debounce by `key`: run this long after the last enqueue of the key, with the last payload.
+   * A waiting job with the same key is replaced (its id is returned) instead of adding a job.
+   */
+  debounceMs?: number;
+}
+
+export interface QueueSettingsView {
+  queue: string;
+  /** Where the settings come from: code (read-only over the API), the store, or none. */
+  source: 'code' | 'stored' | 'none';
+  settings: QueueSettingsInput;
 }
 
 export interface AckInput {
@@ -72,6 +102,11 @@ export interface RuntimeOptions {
   pushPolicy?: UrlPolicy;
   /** Cron schedules defined in code (stored in the default namespace on the first tick). */
   schedules?: Record<string, ScheduleInput>;
+  /**
+   * Queue settings defined in code: flow limits and job defaults, in every namespace. They win
+   * over settings stored through `PUT /v1/queues/:queue`, which refuses these queues.
+   */
+  queues?: Record<string, QueueSettingsInput>;
   /** Clock in epoch ms; tests inject one. */
   now?: () => number;
   limits?: Partial<Limits>;
@@ -91,6 +126,8 @@ export class Runtime {
   readonly handlers: ReadonlyMap<string, HandlerOptions>;
   readonly schedules: ReadonlyMap<string, Schedule>;
   readonly pushPolicy: UrlPolicy;
+  /** Queue settings from code, normalized. */
+  readonly queueSettings: ReadonlyMap<string, QueueSettings>;
   /** Set once the code-defined schedules have been stored by this instance. */
   schedulesSynced = false;
 
@@ -107,6 +144,16 @@ export class Runtime {
         if (!QUEUE_NAME.test(queue))
           throw new Error(`[edgeq] handler queue name "${queue}" is invalid`);
         return [queue, asOptions(h)];
+      }),
+    );
+    this.queueSettings = new Map(
+      Object.entries(opts.queues ?? {}).map(([queue, input]) => {
+        if (!QUEUE_NAME.test(queue)) throw new Error(`[edgeq] queue name "${queue}" is invalid`);
+        try {
+          return [queue, normalizeSettings(input)];
+        } catch (err) {
+          throw new Error(`[edgeq] settings of queue "${queue}": ${(err as Error).message}`);
+        }
       }),
     );
     this.driver = opts.driver;
@@ -131,13 +178,20 @@ export class Runtime {
     }
   }
 
-  /** A fresh retry policy: the jitter factor is drawn per call, in [0.5, 1). */
-  backoff(): Backoff {
+  /**
+   * The default retry policy (equal jitter) for jobs that carry none, with a fresh jitter draw
+   * per call.
+   */
+  retry(): { backoff: BackoffPolicy; draw: number } {
     return {
-      baseMs: this.limits.backoffBaseMs,
-      maxMs: this.limits.backoffMaxMs,
-      factor: 0.5 + Math.random() / 2,
+      backoff: { baseMs: this.limits.backoffBaseMs, maxMs: this.limits.backoffMaxMs, jitter: 0.5 },
+      draw: Math.random(),
     };
+  }
+
+  /** Fallbacks for jobs whose queue sets neither maxAttempts nor leaseMs. */
+  get jobDefaults(): JobDefaults {
+    return { maxAttempts: this.limits.maxAttempts, leaseMs: this.limits.leaseMs };
   }
 
   /** Resolves a job input against the defaults. */
@@ -162,10 +216,20 @@ export class Runtime {
       payload: JSON.stringify(input.payload ?? null),
       runAt,
       priority: input.priority ?? 0,
-      maxAttempts: input.maxAttempts ?? this.limits.maxAttempts,
-      leaseMs: input.leaseMs ?? this.limits.leaseMs,
     };
-    if (input.key !== undefined) job.key = input.key;
+    // A queue configured in code fixes its defaults here, so stored settings never apply to it;
+    // otherwise absent fields are resolved by the driver from the stored settings.
+    const code = this.queueSettings.get(queue);
+    const maxAttempts = input.maxAttempts ?? code?.maxAttempts;
+    const leaseMs = input.leaseMs ?? code?.leaseMs;
+    if (maxAttempts !== undefined) job.maxAttempts = maxAttempts;
+    else if (code) job.maxAttempts = this.limits.maxAttempts;
+    if (leaseMs !== undefined) job.leaseMs = leaseMs;
+    else if (code) job.leaseMs = this.limits.leaseMs;
+    if (code?.backoff) job.backoff = code.backoff;
+    if (input.group !== undefined) job.group = input.group;
+    Object.assign(job, deadline(input, now, runAt));
+    Object.assign(job, debounce(input, now, job));
     return job;
   }
 
@@ -177,7 +241,9 @@ export class Runtime {
     const now = this.now();
     const jobs = inputs.map((input) => this.newJob(queue, input, now));
     const opId = newLeaseToken();
-    return this.call(() => this.driver.enqueue({ ns, now, jobs, opId }));
+    return this.call(() =>
+      this.driver.enqueue({ ns, now, jobs, opId, defaults: this.jobDefaults }),
+    );
   }
 
   async claim(
@@ -186,6 +252,7 @@ export class Runtime {
     ns = DEFAULT_NAMESPACE,
   ): Promise<{ jobs: ClaimedView[]; acks: AckOutcome[] }> {
     const now = this.now();
+    const code = this.queueSettings.get(queue);
     const res = await this.call(() =>
       this.driver.claim({
         ns,
@@ -193,6 +260,7 @@ export class Runtime {
         queue,
         limit: opts.limit ?? 1,
         leaseToken: newLeaseToken(),
+        ...(code ? { limits: flowLimits(code) } : {}),
         ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
         ...(opts.acks ? { acks: opts.acks.map(ackItem) } : {}),
       }),
@@ -214,7 +282,7 @@ export class Runtime {
         now,
         opId: newLeaseToken(),
         acks: [ackItem({ id, ...input })],
-        ...(follow.length ? { enqueue: follow } : {}),
+        ...(follow.length ? { enqueue: follow, defaults: this.jobDefaults } : {}),
       }),
     );
     const out = res.acks[0];
@@ -242,7 +310,7 @@ export class Runtime {
         opId: newLeaseToken(),
         id,
         leaseToken: input.leaseToken,
-        backoff: this.backoff(),
+        ...this.retry(),
         ...(input.error === undefined ? {} : { error: input.error }),
         ...(input.retryInMs === undefined ? {} : { retryAt: now + input.retryInMs }),
         ...(input.dead ? { dead: true } : {}),
@@ -283,6 +351,51 @@ export class Runtime {
   async queues(ns = DEFAULT_NAMESPACE): Promise<QueueInfo[]> {
     const now = this.now();
     return this.call(() => this.driver.queues({ ns, now }));
+  }
+
+  /** A queue's settings and where they come from. */
+  async settings(queue: string, ns = DEFAULT_NAMESPACE): Promise<QueueSettingsView> {
+    const code = this.queueSettings.get(queue);
+    if (code) return { queue, source: 'code', settings: settingsView(code) };
+    const entry = (await this.call(() => this.driver.configs({ kind: 'queue', ns }))).find(
+      (e) => e.name === queue,
+    );
+    return entry
+      ? { queue, source: 'stored', settings: settingsView(decodeSettings(entry.value)) }
+      : { queue, source: 'none', settings: {} };
+  }
+
+  /**
+   * Replaces a queue's stored settings (`{}` removes them). Limits apply from the next claim;
+   * job defaults to jobs enqueued afterwards.
+   */
+  async putSettings(
+    queue: string,
+    input: unknown,
+    ns = DEFAULT_NAMESPACE,
+  ): Promise<QueueSettingsView> {
+    if (this.queueSettings.has(queue)) {
+      throw new EdgeqError(
+        'conflict',
+        `queue ${queue} is configured in code (createRuntime({ queues })); change it there`,
+      );
+    }
+    const settings = normalizeSettings(input);
+    if (settings.retention) {
+      throw new EdgeqError(
+        'invalid_request',
+        'retention is set in code (createRuntime({ queues })), for every namespace at once',
+        { field: 'retention' },
+      );
+    }
+    const now = this.now();
+    if (Object.keys(settings).length === 0) {
+      await this.call(() => this.driver.deleteConfig({ ns, kind: 'queue', name: queue }));
+      return { queue, source: 'none', settings: {} };
+    }
+    const value = JSON.stringify(settings);
+    await this.call(() => this.driver.putConfig({ ns, now, kind: 'queue', name: queue, value }));
+    return { queue, source: 'stored', settings: settingsView(settings) };
   }
 
   /** One queue's counts; a queue nobody has used yet reports zeros. */
@@ -366,6 +479,54 @@ export class Runtime {
   async tick(): Promise<TickResult> {
     return runTick(this);
   }
+}
+
+/** `expiresAt` / `ttlMs` as a job field. */
+function deadline(input: JobInput, now: number, runAt: number): Pick<NewJob, 'expiresAt'> {
+  if (input.expiresAt !== undefined && input.ttlMs !== undefined) {
+    throw new EdgeqError('invalid_request', 'give expiresAt or ttlMs, not both', {
+      field: 'ttlMs',
+    });
+  }
+  let at: number | undefined;
+  if (input.ttlMs !== undefined) at = now + input.ttlMs;
+  else if (input.expiresAt !== undefined) {
+    at = typeof input.expiresAt === 'number' ? input.expiresAt : Date.parse(input.expiresAt);
+    if (!Number.isFinite(at)) {
+      throw new EdgeqError('invalid_request', 'expiresAt is not a valid time', {
+        field: 'expiresAt',
+      });
+    }
+  }
+  if (at === undefined) return {};
+  if (at <= runAt) {
+    throw new EdgeqError('invalid_request', 'the deadline is not after the job can first run', {
+      field: input.ttlMs === undefined ? 'expiresAt' : 'ttlMs',
+    });
+  }
+  return { expiresAt: at };
+}
+
+/** `debounceMs`: the key becomes a debounce key and the run time moves to now + debounceMs. */
+function debounce(input: JobInput, now: number, job: NewJob): Partial<NewJob> {
+  if (input.debounceMs === undefined) return input.key === undefined ? {} : { key: input.key };
+  if (input.key === undefined) {
+    throw new EdgeqError('invalid_request', 'debounceMs needs a key to debounce by', {
+      field: 'key',
+    });
+  }
+  if (input.runAt !== undefined || input.delayMs !== undefined) {
+    throw new EdgeqError('invalid_request', 'debounceMs sets the run time; drop runAt/delayMs', {
+      field: 'debounceMs',
+    });
+  }
+  const runAt = now + input.debounceMs;
+  if (job.expiresAt !== undefined && job.expiresAt <= runAt) {
+    throw new EdgeqError('invalid_request', 'the deadline is not after the debounced run time', {
+      field: 'debounceMs',
+    });
+  }
+  return { debounceKey: input.key, runAt };
 }
 
 function ackItem(a: AckInput): { id: string; leaseToken: string; result?: string } {

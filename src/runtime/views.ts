@@ -13,6 +13,9 @@ export interface JobView {
   createdAt: string;
   updatedAt: string;
   key?: string;
+  group?: string;
+  expiresAt?: string;
+  debounceKey?: string;
   leaseExpiresAt?: string;
   finishedAt?: string;
   result?: unknown;
@@ -29,6 +32,7 @@ export interface ClaimedView {
   leaseToken: string;
   leaseExpiresAt: string;
   createdAt: string;
+  group?: string;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -47,6 +51,9 @@ export function jobView(r: JobRecord): JobView {
     updatedAt: iso(r.updatedAt),
   };
   if (r.key !== undefined) v.key = r.key;
+  if (r.group !== undefined) v.group = r.group;
+  if (r.expiresAt !== undefined) v.expiresAt = iso(r.expiresAt);
+  if (r.debounceKey !== undefined) v.debounceKey = r.debounceKey;
   if (r.leaseExpiresAt !== undefined) v.leaseExpiresAt = iso(r.leaseExpiresAt);
   if (r.finishedAt !== undefined) v.finishedAt = iso(r.finishedAt);
   if (r.result !== undefined) v.result = JSON.parse(r.result);
@@ -55,7 +62,7 @@ export function jobView(r: JobRecord): JobView {
 }
 
 export function claimedView(j: ClaimedJob): ClaimedView {
-  return {
+  const v: ClaimedView = {
     id: j.id,
     queue: j.queue,
     payload: JSON.parse(j.payload),
@@ -66,4 +73,6 @@ export function claimedView(j: ClaimedJob): ClaimedView {
     leaseExpiresAt: iso(j.leaseExpiresAt),
     createdAt: iso(j.createdAt),
   };
+  if (j.group !== undefined) v.group = j.group;
+  return v;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobState } from '../../src/drivers/types.js';
-import { type DriverSuite, job, NO_JITTER, T0, useDriver } from './harness.js';
+import { DEFAULTS, type DriverSuite, job, RETRY, T0, useDriver } from './harness.js';
 
 /** Reading and tending a queue: get, list, counts, pause, dead letters, cancel, prune. */
 export function adminContract(suite: DriverSuite): void {
@@ -18,7 +18,7 @@ export function adminContract(suite: DriverSuite): void {
         job('q', { priority: 0 }),
       ];
       const all = [scheduled!, queued!, active!, completed!, dead!, cancelled!];
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: all });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: all });
       await c.d.cancel({ ns: c.ns, now: T0, id: cancelled!.id });
       const r = await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 3, leaseToken: 'L' });
       expect(r.jobs.map((j) => j.id)).toEqual([active!.id, completed!.id, dead!.id]);
@@ -30,7 +30,7 @@ export function adminContract(suite: DriverSuite): void {
         leaseToken: 'L',
         dead: true,
         error: 'bad input',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       return { scheduled, queued, active, completed, dead, cancelled } as Record<
         JobState,
@@ -50,7 +50,7 @@ export function adminContract(suite: DriverSuite): void {
 
     it('counts jobs by state per queue', async () => {
       await oneOfEach();
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [job('b')] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [job('b')] });
       const infos = await c.d.queues({ ns: c.ns, now: T0 });
       expect(infos).toEqual([
         {
@@ -84,7 +84,7 @@ export function adminContract(suite: DriverSuite): void {
 
     it('pages through a long list with a cursor, each job once, in id order', async () => {
       const jobs = Array.from({ length: 25 }, () => job('q'));
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -110,9 +110,9 @@ export function adminContract(suite: DriverSuite): void {
       for (let i = 0; i < 3; i++) {
         const j = job('q', { maxAttempts: 1 });
         ids.push(j.id);
-        await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j] });
+        await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [j] });
         await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 1, leaseToken: `L${i}` });
-        await c.d.nack({ ns: c.ns, now: T0, id: j.id, leaseToken: `L${i}`, backoff: NO_JITTER });
+        await c.d.nack({ ns: c.ns, now: T0, id: j.id, leaseToken: `L${i}`, ...RETRY });
       }
       const one = await c.d.replayDead({
         ns: c.ns,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DriverSuite, itNeeds, job, T0, token, useDriver } from './harness.js';
+import { DEFAULTS, type DriverSuite, itNeeds, job, T0, token, useDriver } from './harness.js';
 
 export function claimContract(suite: DriverSuite): void {
   describe('claim', () => {
@@ -17,14 +17,19 @@ export function claimContract(suite: DriverSuite): void {
       const high = job('q', { priority: 10 });
       const neg = job('q', { priority: -1 });
       const earlier = job('q', { runAt: T0 - 1_000 });
-      await c.d.enqueue({ ns: c.ns, now: T0 - 2_000, jobs: [low1, low2, high, neg, earlier] });
+      await c.d.enqueue({
+        ns: c.ns,
+        now: T0 - 2_000,
+        defaults: DEFAULTS,
+        jobs: [low1, low2, high, neg, earlier],
+      });
       const res = await claim('q', 10);
       expect(res.jobs.map((j) => j.id)).toEqual([high.id, earlier.id, low1.id, low2.id, neg.id]);
     });
 
     it('leases each job to one claimer with a token, an expiry and attempt 1', async () => {
       const jobs = [job('q', { leaseMs: 5_000 }), job('q'), job('q')];
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const a = await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 2, leaseToken: 'A' });
       expect(a.jobs).toHaveLength(2);
       expect(a.jobs[0]).toEqual({
@@ -45,14 +50,14 @@ export function claimContract(suite: DriverSuite): void {
     });
 
     it('uses the claim lease length over the job default', async () => {
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [job('q')] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [job('q')] });
       const res = await claim('q', 1, T0, { leaseMs: 2_000 });
       expect(res.jobs[0]?.leaseExpiresAt).toBe(T0 + 2_000);
     });
 
     it('skips jobs that are not due; due exactly at run time', async () => {
       const later = job('q', { runAt: T0 + 1_000 });
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [later] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [later] });
       expect((await claim('q', 1, T0 + 999)).jobs).toEqual([]);
       expect((await claim('q', 1, T0 + 1_000)).jobs.map((j) => j.id)).toEqual([later.id]);
     });
@@ -60,12 +65,12 @@ export function claimContract(suite: DriverSuite): void {
     it('serves a due job behind a not-yet-due one of higher priority', async () => {
       const future = job('q', { priority: 9, runAt: T0 + 60_000 });
       const due = job('q');
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [future, due] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [future, due] });
       expect((await claim('q', 5)).jobs.map((j) => j.id)).toEqual([due.id]);
     });
 
     it('skips a paused queue until it is resumed', async () => {
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [job('q'), job('other')] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [job('q'), job('other')] });
       await c.d.setPaused({ ns: c.ns, now: T0, queue: 'q', paused: true });
       expect((await claim('q', 5)).jobs).toEqual([]);
       expect((await claim('other', 5)).jobs).toHaveLength(1);
@@ -75,7 +80,7 @@ export function claimContract(suite: DriverSuite): void {
 
     it('applies the acks it carries, then claims, reporting each ack', async () => {
       const jobs = [job('q'), job('q'), job('q')];
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const first = await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 2, leaseToken: 'A' });
       const res = await c.d.claim({
         ns: c.ns,
@@ -99,7 +104,7 @@ export function claimContract(suite: DriverSuite): void {
 
     it('hands out every job exactly once to concurrent claimers', async () => {
       const jobs = Array.from({ length: 300 }, () => job('q'));
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const seen: string[] = [];
       await Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -115,7 +120,12 @@ export function claimContract(suite: DriverSuite): void {
     });
 
     itNeeds(suite, 'roundTrips', 'claims a batch with acks in one round trip', async () => {
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: Array.from({ length: 20 }, () => job('q')) });
+      await c.d.enqueue({
+        ns: c.ns,
+        now: T0,
+        defaults: DEFAULTS,
+        jobs: Array.from({ length: 20 }, () => job('q')),
+      });
       const first = await claim('q', 10);
       const before = c.fx.roundTrips!();
       const acks = first.jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken }));

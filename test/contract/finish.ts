@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/drivers/types.js';
-import { type DriverSuite, itNeeds, job, NO_JITTER, T0, useDriver } from './harness.js';
+import {
+  DEFAULTS,
+  type DriverSuite,
+  itNeeds,
+  job,
+  NO_JITTER,
+  RETRY,
+  T0,
+  useDriver,
+} from './harness.js';
 
 /** ack, nack and extend: every change to an active job is fenced by its lease token. */
 export function finishContract(suite: DriverSuite): void {
@@ -9,7 +18,7 @@ export function finishContract(suite: DriverSuite): void {
 
     async function leased(n = 1, over = {}) {
       const jobs = Array.from({ length: n }, () => job('q', over));
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const res = await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: n, leaseToken: 'L1' });
       return res.jobs;
     }
@@ -76,6 +85,7 @@ export function finishContract(suite: DriverSuite): void {
         ns: c.ns,
         now: T0,
         acks: [{ id: a!.id, leaseToken: 'L1' }],
+        defaults: DEFAULTS,
         enqueue: [next],
       });
       expect(ok.enqueued).toEqual([{ id: next.id, created: true }]);
@@ -86,6 +96,7 @@ export function finishContract(suite: DriverSuite): void {
         ns: c.ns,
         now: T0,
         acks: [{ id: b!.id, leaseToken: 'STALE' }],
+        defaults: DEFAULTS,
         enqueue: [lost],
       });
       expect(bad).toEqual({ acks: [{ id: b!.id, ok: false, error: 'lease_lost' }], enqueued: [] });
@@ -100,9 +111,9 @@ export function finishContract(suite: DriverSuite): void {
         id: j!.id,
         leaseToken: 'L1',
         error: 'boom',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
-      const runAt = T0 + 10 + backoffDelay(NO_JITTER, 1);
+      const runAt = T0 + 10 + backoffDelay(NO_JITTER, 1, 0);
       expect(res).toEqual({ ok: true, state: 'queued', runAt });
       expect(await get(j!.id, T0 + 10)).toMatchObject({
         state: 'scheduled',
@@ -122,8 +133,16 @@ export function finishContract(suite: DriverSuite): void {
 
     it('applies jitter and the cap to the backoff delay', async () => {
       const jobs = await leased(1, { maxAttempts: 10 });
-      const backoff = { baseMs: 1_000, maxMs: 3_000, factor: 0.75 };
-      const r = await c.d.nack({ ns: c.ns, now: T0, id: jobs[0]!.id, leaseToken: 'L1', backoff });
+      const backoff = { baseMs: 1_000, maxMs: 3_000, jitter: 0.5 };
+      const draw = 0.5;
+      const r = await c.d.nack({
+        ns: c.ns,
+        now: T0,
+        id: jobs[0]!.id,
+        leaseToken: 'L1',
+        backoff,
+        draw,
+      });
       expect(r).toEqual({ ok: true, state: 'queued', runAt: T0 + 750 });
       for (let attempt = 2; attempt <= 4; attempt++) {
         const now = T0 + attempt * 10_000;
@@ -141,14 +160,15 @@ export function finishContract(suite: DriverSuite): void {
           id: jobs[0]!.id,
           leaseToken: `L${attempt}`,
           backoff,
+          draw,
         });
         expect(n).toEqual({
           ok: true,
           state: 'queued',
-          runAt: now + backoffDelay(backoff, attempt),
+          runAt: now + backoffDelay(backoff, attempt, draw),
         });
       }
-      expect(backoffDelay(backoff, 4)).toBe(2_250);
+      expect(backoffDelay(backoff, 4, draw)).toBe(2_250);
     });
 
     it('honours an explicit retry time and the dead flag', async () => {
@@ -159,7 +179,7 @@ export function finishContract(suite: DriverSuite): void {
         id: a!.id,
         leaseToken: 'L1',
         retryAt: T0 + 42,
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       expect(r1).toEqual({ ok: true, state: 'queued', runAt: T0 + 42 });
       const r2 = await c.d.nack({
@@ -169,7 +189,7 @@ export function finishContract(suite: DriverSuite): void {
         leaseToken: 'L1',
         dead: true,
         error: 'poison',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       expect(r2).toEqual({ ok: true, state: 'dead' });
       expect(await get(b!.id)).toMatchObject({
@@ -186,7 +206,7 @@ export function finishContract(suite: DriverSuite): void {
         now: T0,
         id: j!.id,
         leaseToken: 'L1',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       expect(r).toEqual({ ok: true, state: 'dead' });
     });
@@ -199,7 +219,7 @@ export function finishContract(suite: DriverSuite): void {
         now: T0,
         id: j!.id,
         leaseToken: 'X',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       expect(n).toEqual({ ok: false, error: 'lease_lost' });
       const e = await c.d.extend({ ns: c.ns, now: T0, id: j!.id, leaseToken: 'X', leaseMs: 9_000 });
@@ -219,8 +239,8 @@ export function finishContract(suite: DriverSuite): void {
         leaseMs: 60_000,
       });
       expect(e).toEqual({ ok: true, leaseExpiresAt: T0 + 80_000 });
-      const r = await c.d.reclaim({ ns: c.ns, now: T0 + 40_000, limit: 10, backoff: NO_JITTER });
-      expect(r).toEqual({ requeued: 0, dead: 0 });
+      const r = await c.d.reclaim({ ns: c.ns, now: T0 + 40_000, limit: 10, ...RETRY });
+      expect(r).toEqual({ requeued: 0, dead: 0, expired: 0 });
       const ack = await c.d.ack({
         ns: c.ns,
         now: T0 + 50_000,
@@ -236,6 +256,7 @@ export function finishContract(suite: DriverSuite): void {
         now: T0 + 1_001,
         limit: 10,
         backoff: { ...NO_JITTER, baseMs: 0 },
+        draw: 0,
       });
       const b = await c.d.claim({
         ns: c.ns,
@@ -253,7 +274,7 @@ export function finishContract(suite: DriverSuite): void {
         now,
         id: j!.id,
         leaseToken: 'L1',
-        backoff: NO_JITTER,
+        ...RETRY,
       });
       expect(nack).toEqual({ ok: false, error: 'lease_lost' });
       const ext = await c.d.extend({ ns: c.ns, now, id: j!.id, leaseToken: 'L1', leaseMs: 5_000 });
@@ -275,13 +296,14 @@ export function finishContract(suite: DriverSuite): void {
       await c.d.extend({ ns: c.ns, now: T0, id: jobs[10]!.id, leaseToken: 'L1', leaseMs: 5_000 });
       expect(c.fx.roundTrips!() - before).toBe(1);
       before = c.fx.roundTrips!();
-      await c.d.nack({ ns: c.ns, now: T0, id: jobs[10]!.id, leaseToken: 'L1', backoff: NO_JITTER });
+      await c.d.nack({ ns: c.ns, now: T0, id: jobs[10]!.id, leaseToken: 'L1', ...RETRY });
       expect(c.fx.roundTrips!() - before).toBe(1);
       before = c.fx.roundTrips!();
       await c.d.ack({
         ns: c.ns,
         now: T0,
         acks: [{ id: jobs[11]!.id, leaseToken: 'L1' }],
+        defaults: DEFAULTS,
         enqueue: [job('next'), job('next')],
       });
       expect(c.fx.roundTrips!() - before).toBe(1);

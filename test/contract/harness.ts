@@ -5,10 +5,11 @@
  */
 import { afterEach, beforeEach, it } from 'vitest';
 import type {
-  Backoff,
+  BackoffPolicy,
   Capabilities,
   CapabilityName,
   Driver,
+  JobDefaults,
   NewJob,
 } from '../../src/drivers/types.js';
 import { newJobId, newLeaseToken } from '../../src/runtime/ids.js';
@@ -31,7 +32,11 @@ export interface Ctx {
 }
 
 export const T0 = 1_800_000_000_000;
-export const NO_JITTER: Backoff = { baseMs: 1_000, maxMs: 60_000, factor: 1 };
+export const NO_JITTER: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000, jitter: 0 };
+/** Spread to pass as a nack's or reclaim's backoff: no jitter, so delays are exact. */
+export const RETRY = { backoff: NO_JITTER, draw: 0 };
+/** Fallbacks for jobs that set neither maxAttempts nor leaseMs. */
+export const DEFAULTS: JobDefaults = { maxAttempts: 5, leaseMs: 30_000 };
 
 let seq = 0;
 /** A new job with defaults; ids are minted at T0 + seq so FIFO order is creation order. */

@@ -9,6 +9,8 @@ import { claimContract } from './claim.js';
 import { configContract } from './config.js';
 import { enqueueContract } from './enqueue.js';
 import { finishContract } from './finish.js';
+import { flowContract } from './flow.js';
+import { flowLoadContract } from './flow-load.js';
 import type { DriverSuite } from './harness.js';
 import { isolationContract } from './isolation.js';
 import { reclaimContract } from './reclaim.js';
@@ -24,5 +26,7 @@ export function driverContract(suite: DriverSuite): void {
     adminContract(suite);
     isolationContract(suite);
     configContract(suite);
+    flowContract(suite);
+    flowLoadContract(suite);
   });
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type DriverSuite, itNeeds, job, NO_JITTER, T0, token, useDriver } from './harness.js';
+import {
+  DEFAULTS,
+  type DriverSuite,
+  itNeeds,
+  job,
+  RETRY,
+  T0,
+  token,
+  useDriver,
+} from './harness.js';
 
 /** Namespaces, capabilities, and what holds across driver instances over one store. */
 export function isolationContract(suite: DriverSuite): void {
@@ -15,10 +24,10 @@ export function isolationContract(suite: DriverSuite): void {
     it('keeps namespaces apart in every operation', async () => {
       const other = `${c.ns}-b`;
       const j = job('q', { key: 'k' });
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [j] });
       // The same key in another namespace is another job.
       const o = job('q', { key: 'k' });
-      expect(await c.d.enqueue({ ns: other, now: T0, jobs: [o] })).toEqual([
+      expect(await c.d.enqueue({ ns: other, now: T0, defaults: DEFAULTS, jobs: [o] })).toEqual([
         { id: o.id, created: true },
       ]);
       await c.d.cancel({ ns: other, now: T0, id: o.id });
@@ -50,10 +59,10 @@ export function isolationContract(suite: DriverSuite): void {
     it('reclaims across every namespace when none is named', async () => {
       const other = `${c.ns}-b`;
       for (const ns of [c.ns, other]) {
-        await c.d.enqueue({ ns, now: T0, jobs: [job('q')] });
+        await c.d.enqueue({ ns, now: T0, defaults: DEFAULTS, jobs: [job('q')] });
         await c.d.claim({ ns, now: T0, queue: 'q', limit: 1, leaseToken: 'L', leaseMs: 1_000 });
       }
-      const r = await c.d.reclaim({ now: T0 + 1_001, limit: 1_000, backoff: NO_JITTER });
+      const r = await c.d.reclaim({ now: T0 + 1_001, limit: 1_000, ...RETRY });
       expect(r.requeued).toBeGreaterThanOrEqual(2);
     });
 
@@ -63,13 +72,22 @@ export function isolationContract(suite: DriverSuite): void {
       're-running a call with the same identity repeats its answer',
       async () => {
         const j = job('q', { key: 'rk' });
-        const first = await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j], opId: 'op-enq' });
-        expect(await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j], opId: 'op-enq' })).toEqual(first);
+        const first = await c.d.enqueue({
+          ns: c.ns,
+          now: T0,
+          defaults: DEFAULTS,
+          jobs: [j],
+          opId: 'op-enq',
+        });
+        expect(
+          await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [j], opId: 'op-enq' }),
+        ).toEqual(first);
         expect(first).toEqual([{ id: j.id, created: true }]);
         // A different call with the same key is not a re-run.
         const other = await c.d.enqueue({
           ns: c.ns,
           now: T0,
+          defaults: DEFAULTS,
           jobs: [job('q', { key: 'rk' })],
           opId: 'op-2',
         });
@@ -100,7 +118,7 @@ export function isolationContract(suite: DriverSuite): void {
         expect(second.acks).toEqual([{ id: j.id, ok: false, error: 'lease_lost' }]);
 
         const k = job('q');
-        await c.d.enqueue({ ns: c.ns, now: T0, jobs: [k] });
+        await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [k] });
         await c.d.claim({ ns: c.ns, now: T0, queue: 'q', limit: 1, leaseToken: 'CLAIM-2' });
         const nack = () =>
           c.d.nack({
@@ -109,7 +127,7 @@ export function isolationContract(suite: DriverSuite): void {
             opId: 'op-nack',
             id: k.id,
             leaseToken: 'CLAIM-2',
-            backoff: NO_JITTER,
+            ...RETRY,
           });
         const n1 = await nack();
         expect(n1).toEqual({ ok: true, state: 'queued', runAt: T0 + 1_000 });
@@ -120,7 +138,7 @@ export function isolationContract(suite: DriverSuite): void {
 
     itNeeds(suite, 'durable', 'keeps jobs across a new driver instance', async () => {
       const j = job('q');
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs: [j] });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs: [j] });
       const again = await c.fx.reopen!();
       try {
         expect((await again.get({ ns: c.ns, now: T0, id: j.id }))?.state).toBe('queued');
@@ -131,7 +149,7 @@ export function isolationContract(suite: DriverSuite): void {
 
     itNeeds(suite, 'shared', 'two instances over one store lease each job once', async () => {
       const jobs = Array.from({ length: 40 }, () => job('q'));
-      await c.d.enqueue({ ns: c.ns, now: T0, jobs });
+      await c.d.enqueue({ ns: c.ns, now: T0, defaults: DEFAULTS, jobs });
       const second = await c.fx.reopen!();
       try {
         const seen: string[] = [];

@@ -210,6 +210,8 @@ describe('HTTP API', () => {
       name: 'never-used',
       paused: false,
       counts: { scheduled: 0, queued: 0, active: 0, completed: 0, dead: 0, cancelled: 0 },
+      settingsSource: 'none',
+      settings: {},
     });
   });
 

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { Driver } from '../../src/drivers/types.js';
 import { createApp } from '../../src/handlers/app.js';
 import type { Limits } from '../../src/runtime/config.js';
-import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
 import { tryJson } from './json.js';
 
 export const TOKEN = 'test-token-0123456789';
@@ -24,9 +24,13 @@ export interface Api {
   }>;
 }
 
-export function makeApi(driver: Driver, limits: Partial<Limits> = {}): Api {
+export function makeApi(
+  driver: Driver,
+  limits: Partial<Limits> = {},
+  more: Partial<RuntimeOptions> = {},
+): Api {
   const clock = { now: Date.UTC(2026, 0, 1) };
-  const rt = createRuntime({ driver, now: () => clock.now, limits });
+  const rt = createRuntime({ driver, now: () => clock.now, limits, ...more });
   const app = createApp(rt, { token: TOKEN });
   return {
     app,

@@ -17,6 +17,7 @@ import {
   type AckParams,
   type AckResult,
   type AdvanceCursorParams,
+  type BackoffPolicy,
   backoffDelay,
   type CancelParams,
   type CancelResult,
@@ -32,7 +33,9 @@ import {
   type ExtendParams,
   type ExtendResult,
   emptyCounts,
+  type FlowLimits,
   type GetParams,
+  type JobDefaults,
   type JobRecord,
   type ListParams,
   type ListResult,
@@ -43,17 +46,22 @@ import {
   type PruneParams,
   type PutConfigParams,
   type QueueInfo,
+  type QueueSettings,
   type QueuesParams,
   type ReclaimParams,
   type ReclaimResult,
   type ReplayParams,
 } from '../types.js';
+import { type FlowState, newFlowState, takeFair } from './flow.js';
 import { publicState, type StoredJob, sortWaiting, toClaimed, toRecord } from './job.js';
 
 interface QueueState {
   paused: boolean;
-  /** Waiting job ids (stored state `queued`), kept in claim order. */
-  waiting: StoredJob[];
+  /** Waiting jobs (stored state `queued`) by group key ('' = none), each list in claim order. */
+  waiting: Map<string, StoredJob[]>;
+  /** Jobs in state `active` (live or expired leases), for the concurrency limits. */
+  active: Set<StoredJob>;
+  flow: FlowState;
 }
 
 interface Namespace {
@@ -61,6 +69,8 @@ interface Namespace {
   queues: Map<string, QueueState>;
   /** `queue \0 key` -> job id. */
   keys: Map<string, string>;
+  /** `queue \0 debounceKey` -> id of the job that last held the key (maybe no longer waiting). */
+  debounce: Map<string, string>;
 }
 
 export interface MemoryDriverOptions {
@@ -84,7 +94,7 @@ class MemoryDriver implements Driver {
   #space(ns: string): Namespace {
     let space = this.#spaces.get(ns);
     if (!space) {
-      space = { jobs: new Map(), queues: new Map(), keys: new Map() };
+      space = { jobs: new Map(), queues: new Map(), keys: new Map(), debounce: new Map() };
       this.#spaces.set(ns, space);
     }
     return space;
@@ -93,13 +103,24 @@ class MemoryDriver implements Driver {
   #queue(space: Namespace, name: string): QueueState {
     let q = space.queues.get(name);
     if (!q) {
-      q = { paused: false, waiting: [] };
+      q = { paused: false, waiting: new Map(), active: new Set(), flow: newFlowState() };
       space.queues.set(name, q);
     }
     return q;
   }
 
-  #insert(space: Namespace, now: number, job: NewJob): EnqueueResult {
+  /** The queue's stored settings (config kind `queue`); a value that does not parse is none. */
+  #settings(ns: string, queue: string): QueueSettings {
+    const value = this.#configs.get(`queue\0${ns}\0${queue}`)?.value;
+    if (value === undefined) return {};
+    try {
+      return JSON.parse(value) as QueueSettings;
+    } catch {
+      return {};
+    }
+  }
+
+  #insert(space: Namespace, ns: string, now: number, job: NewJob, d: JobDefaults): EnqueueResult {
     if (job.key !== undefined) {
       const existing = space.keys.get(`${job.queue}\0${job.key}`);
       if (existing !== undefined) return { id: existing, created: false };
@@ -107,8 +128,25 @@ class MemoryDriver implements Driver {
     const stored = space.jobs.get(job.id);
     // The same id again is a retried call whose first response was lost.
     if (stored) return { id: stored.id, created: false };
+    const dk = job.debounceKey === undefined ? undefined : `${job.queue}\0${job.debounceKey}`;
+    const pending = dk === undefined ? undefined : space.jobs.get(space.debounce.get(dk) ?? '');
+    if (pending?.state === 'queued') {
+      this.#unwait(space, pending);
+      pending.payload = job.payload;
+      pending.priority = job.priority;
+      pending.runAt = job.runAt;
+      pending.expiresAt = job.expiresAt;
+      pending.updatedAt = now;
+      this.#wait(space, pending);
+      return { id: pending.id, created: false, debounced: true };
+    }
+    const settings = this.#settings(ns, job.queue);
+    const backoff = job.backoff ?? settings.backoff;
     const row: StoredJob = {
       ...job,
+      maxAttempts: job.maxAttempts ?? settings.maxAttempts ?? d.maxAttempts,
+      leaseMs: job.leaseMs ?? settings.leaseMs ?? d.leaseMs,
+      ...(backoff === undefined ? {} : { backoff }),
       state: 'queued',
       attempt: 0,
       createdAt: now,
@@ -116,18 +154,34 @@ class MemoryDriver implements Driver {
     };
     space.jobs.set(job.id, row);
     if (job.key !== undefined) space.keys.set(`${job.queue}\0${job.key}`, job.id);
+    if (dk !== undefined) space.debounce.set(dk, job.id);
     this.#wait(space, row);
     return { id: job.id, created: true };
   }
 
   #wait(space: Namespace, job: StoredJob): void {
     const q = this.#queue(space, job.queue);
-    sortWaiting.insert(q.waiting, job);
+    const key = job.group ?? '';
+    let list = q.waiting.get(key);
+    if (!list) {
+      list = [];
+      q.waiting.set(key, list);
+    }
+    sortWaiting.insert(list, job);
   }
 
   #unwait(space: Namespace, job: StoredJob): void {
     const q = space.queues.get(job.queue);
-    if (q) sortWaiting.remove(q.waiting, job);
+    const key = job.group ?? '';
+    const list = q?.waiting.get(key);
+    if (!q || !list) return;
+    sortWaiting.remove(list, job);
+    if (list.length === 0) q.waiting.delete(key);
+  }
+
+  /** Takes an active job out of its queue's lease accounting. */
+  #release(space: Namespace, job: StoredJob): void {
+    space.queues.get(job.queue)?.active.delete(job);
   }
 
   /** The job if `token` holds its lease, else why not. */
@@ -141,6 +195,7 @@ class MemoryDriver implements Driver {
   #ack(space: Namespace, now: number, a: AckItem): AckOutcome {
     const job = this.#fenced(space, a.id, a.leaseToken);
     if (typeof job === 'string') return { id: a.id, ok: false, error: job };
+    this.#release(space, job);
     job.state = 'completed';
     job.result = a.result;
     job.finishedAt = now;
@@ -151,7 +206,7 @@ class MemoryDriver implements Driver {
 
   async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
     const space = this.#space(p.ns);
-    return p.jobs.map((job) => this.#insert(space, p.now, job));
+    return p.jobs.map((job) => this.#insert(space, p.ns, p.now, job, p.defaults));
   }
 
   async claim(p: ClaimParams): Promise<ClaimResult> {
@@ -160,13 +215,11 @@ class MemoryDriver implements Driver {
     const q = space.queues.get(p.queue);
     const jobs = [];
     if (q && !q.paused) {
-      const taken: StoredJob[] = [];
-      for (const job of q.waiting) {
-        if (taken.length >= p.limit) break;
-        if (job.runAt <= p.now) taken.push(job);
-      }
+      const limits: FlowLimits = p.limits ?? this.#settings(p.ns, p.queue);
+      const taken = takeFair({ ...q, limit: p.limit, now: p.now, limits });
       for (const job of taken) {
-        sortWaiting.remove(q.waiting, job);
+        this.#unwait(space, job);
+        q.active.add(job);
         job.state = 'active';
         job.attempt += 1;
         job.leaseToken = p.leaseToken;
@@ -192,8 +245,14 @@ class MemoryDriver implements Driver {
     }
     const space = this.#space(p.ns);
     const acks = p.acks.map((a) => this.#ack(space, p.now, a));
+    const follow = p.enqueue ?? [];
+    if (follow.length > 0 && !p.defaults) {
+      throw new Error('[edgeq] [memory] follow-up jobs need defaults');
+    }
     const enqueued =
-      acks[0]?.ok && p.enqueue ? p.enqueue.map((j) => this.#insert(space, p.now, j)) : [];
+      acks[0]?.ok && p.defaults
+        ? follow.map((j) => this.#insert(space, p.ns, p.now, j, p.defaults!))
+        : [];
     return { acks, enqueued };
   }
 
@@ -201,6 +260,7 @@ class MemoryDriver implements Driver {
     const space = this.#space(p.ns);
     const job = this.#fenced(space, p.id, p.leaseToken);
     if (typeof job === 'string') return { ok: false, error: job };
+    this.#release(space, job);
     job.leaseExpiresAt = undefined;
     job.updatedAt = p.now;
     if (p.error !== undefined) job.lastError = p.error;
@@ -210,20 +270,32 @@ class MemoryDriver implements Driver {
       return { ok: true, state: 'dead' };
     }
     job.state = 'queued';
-    job.runAt = p.retryAt ?? p.now + backoffDelay(p.backoff, job.attempt);
+    job.runAt = p.retryAt ?? p.now + retryDelay(job, p.backoff, p.draw);
     this.#wait(space, job);
     return { ok: true, state: 'queued', runAt: job.runAt };
   }
 
   async reclaim(p: ReclaimParams): Promise<ReclaimResult> {
-    const out = { requeued: 0, dead: 0 };
+    const out = { requeued: 0, dead: 0, expired: 0 };
     for (const [ns, space] of this.#spaces) {
       if (p.ns !== undefined && ns !== p.ns) continue;
       for (const job of space.jobs.values()) {
-        if (out.requeued + out.dead >= p.limit) return out;
+        // Past its deadline while waiting: dead, never leased.
+        if (job.state === 'queued' && job.expiresAt !== undefined && job.expiresAt <= p.now) {
+          if (out.expired >= p.limit) continue;
+          this.#unwait(space, job);
+          job.state = 'dead';
+          job.finishedAt = p.now;
+          job.updatedAt = p.now;
+          job.lastError = 'expired';
+          out.expired++;
+          continue;
+        }
+        if (out.requeued + out.dead >= p.limit) continue;
         // Strictly expired: a lease expiring exactly now is still held.
         if (job.state !== 'active' || job.leaseExpiresAt === undefined) continue;
         if (job.leaseExpiresAt >= p.now) continue;
+        this.#release(space, job);
         job.leaseExpiresAt = undefined;
         job.updatedAt = p.now;
         if (job.attempt >= job.maxAttempts) {
@@ -233,7 +305,7 @@ class MemoryDriver implements Driver {
           out.dead++;
         } else {
           job.state = 'queued';
-          job.runAt = p.now + backoffDelay(p.backoff, job.attempt);
+          job.runAt = p.now + retryDelay(job, p.backoff, p.draw);
           job.lastError = `lease expired on attempt ${job.attempt}`;
           this.#wait(space, job);
           out.requeued++;
@@ -324,6 +396,8 @@ class MemoryDriver implements Driver {
       if (p.ns !== undefined && ns !== p.ns) continue;
       for (const job of space.jobs.values()) {
         if (pruned >= p.limit) return { pruned };
+        if (p.queue !== undefined && job.queue !== p.queue) continue;
+        if (p.exceptQueues?.includes(job.queue)) continue;
         const f = job.finishedAt;
         if (f === undefined) continue;
         const expired =
@@ -334,6 +408,13 @@ class MemoryDriver implements Driver {
         space.jobs.delete(job.id);
         if (job.key !== undefined) space.keys.delete(`${job.queue}\0${job.key}`);
         pruned++;
+      }
+      // Flow state of group keys with nothing waiting or leased is dropped, so it stays bounded.
+      for (const q of space.queues.values()) {
+        for (const key of q.flow.keys.keys()) {
+          if (q.waiting.has(key)) continue;
+          if (![...q.active].some((j) => (j.group ?? '') === key)) q.flow.keys.delete(key);
+        }
       }
     }
     return { pruned };
@@ -370,6 +451,10 @@ class MemoryDriver implements Driver {
   }
 
   async close(): Promise<void> {}
+}
+
+function retryDelay(job: StoredJob, fallback: BackoffPolicy, draw: number): number {
+  return backoffDelay(job.backoff ?? fallback, job.attempt, draw);
 }
 
 function cmp(a: string, b: string): number {

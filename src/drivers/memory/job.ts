@@ -1,9 +1,13 @@
 /** The memory driver's job record and the claim order it keeps waiting jobs in. */
 import { jobRecord, publicState as publicStateOf } from '../record.js';
-import type { ClaimedJob, JobRecord, JobState, NewJob } from '../types.js';
+import type { BackoffPolicy, ClaimedJob, JobRecord, JobState, NewJob } from '../types.js';
 
 /** Stored states: a waiting job is `queued` whatever its run time (see `publicState`). */
-export interface StoredJob extends NewJob {
+export interface StoredJob extends Omit<NewJob, 'maxAttempts' | 'leaseMs' | 'backoff'> {
+  /** Resolved at enqueue: the job's own, else the queue's setting, else the call's default. */
+  maxAttempts: number;
+  leaseMs: number;
+  backoff?: BackoffPolicy | undefined;
   state: Exclude<JobState, 'scheduled'>;
   attempt: number;
   createdAt: number;
@@ -46,7 +50,7 @@ export const sortWaiting = {
 };
 
 export function toClaimed(job: StoredJob): ClaimedJob {
-  return {
+  const claimed: ClaimedJob = {
     id: job.id,
     queue: job.queue,
     payload: job.payload,
@@ -57,6 +61,8 @@ export function toClaimed(job: StoredJob): ClaimedJob {
     leaseExpiresAt: job.leaseExpiresAt!,
     createdAt: job.createdAt,
   };
+  if (job.group !== undefined) claimed.group = job.group;
+  return claimed;
 }
 
 export function toRecord(job: StoredJob, now: number): JobRecord {

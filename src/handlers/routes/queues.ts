@@ -5,14 +5,25 @@ import { bindPush, getPush, unbindPush } from '../../push/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { body, parse } from '../body.js';
 import { queueParam } from '../params.js';
-import { listQuery, pageQuery, pushBody, replayBody } from '../schemas.js';
+import { listQuery, pageQuery, pushBody, queueSettingsBody, replayBody } from '../schemas.js';
 
 export function queueRoutes(rt: Runtime): Hono {
   const app = new Hono();
 
   app.get('/queues', async (c) => c.json({ queues: await rt.queues() }));
 
-  app.get('/queues/:queue', async (c) => c.json(await rt.queue(queueParam(c))));
+  app.get('/queues/:queue', async (c) => {
+    const queue = queueParam(c);
+    const [info, { source, settings }] = await Promise.all([rt.queue(queue), rt.settings(queue)]);
+    return c.json({ ...info, settingsSource: source, settings });
+  });
+
+  app.put('/queues/:queue', async (c) => {
+    const queue = queueParam(c);
+    const input = await body(c, queueSettingsBody, true);
+    const { source, settings } = await rt.putSettings(queue, input);
+    return c.json({ name: queue, settingsSource: source, settings });
+  });
 
   for (const action of ['pause', 'resume'] as const) {
     app.post(`/queues/:queue/${action}`, async (c) => {
