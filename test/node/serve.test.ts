@@ -146,4 +146,20 @@ describe('examples', () => {
     const q = await call(s.url, 'GET', '/v1/queues/mail');
     expect(q.json.counts).toMatchObject({ completed: 25, active: 0, queued: 0, scheduled: 1 });
   });
+
+  it('examples/tenant-fairness.mjs: small tenants finish while a big one floods', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const s = await start(tempDir());
+    const script = new URL('../../examples/tenant-fairness.mjs', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [script, 'reports'], {
+      env: { ...process.env, EDGEQ_URL: s.url, EDGEQ_TOKEN: TOKEN },
+    });
+    expect(stdout).toContain('round 1: big-co, small-1, small-2');
+    expect(stdout).toContain('round 4: big-co\n');
+    expect(stdout).toContain('small tenants done by round 3; 40 rounds in all');
+    const q = await call(s.url, 'GET', '/v1/queues/reports');
+    expect(q.json.counts).toMatchObject({ completed: 46, active: 0, queued: 0 });
+    expect(q.json.settings).toEqual({ concurrency: 4, groupConcurrency: 1 });
+  });
 });
