@@ -6,6 +6,7 @@
 import { Redis } from '@upstash/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { upstashDriver } from '../../src/drivers/upstash/index.js';
+import { newJobId, newLeaseToken } from '../../src/runtime/ids.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { drain } from '../support/drain.js';
 import { startUpstashServer, type UpstashServer } from '../support/upstash-server.js';
@@ -115,4 +116,117 @@ describe('upstash under load and faults', () => {
     expect(logged.join('\n')).not.toContain('secret-payload-xyz');
     expect((await rt.queue('work')).counts.queued).toBe(0);
   });
+});
+
+describe('upstash flow control at scale', () => {
+  const T0 = 1_800_000_000_000;
+  const DEFAULTS = { maxAttempts: 3, leaseMs: 30_000 };
+
+  /** Redis commands executed so far (scripts' inner calls included), across the server. */
+  async function commands(redis: Redis): Promise<number> {
+    const info = String(await redis.eval("return redis.call('INFO', 'commandstats')", [], []));
+    return [...info.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  }
+
+  it('a claim never walks a busy group backlog: 20,000 jobs in one group at its limit', async () => {
+    prefix = `{edgeqtest-${Math.random().toString(36).slice(2, 10)}}`;
+    const d = upstashDriver({ url: server.url, token: server.token, prefix });
+    const redis = new Redis({ url: server.url, token: server.token });
+    let seq = 0;
+    const mk = (group: string) => ({
+      id: newJobId(T0 + seq++),
+      queue: 'q',
+      payload: '{}',
+      runAt: T0,
+      priority: 0,
+      group,
+    });
+    for (let b = 0; b < 20; b++) {
+      const jobs = Array.from({ length: 1_000 }, () => mk('big'));
+      await d.enqueue({ ns: 'flow', now: T0, defaults: DEFAULTS, jobs });
+    }
+    await d.enqueue({
+      ns: 'flow',
+      now: T0,
+      defaults: DEFAULTS,
+      jobs: Array.from({ length: 9 }, (_, i) => mk(`small-${i}`)),
+    });
+    const limits = { groupConcurrency: 1 };
+    const claim = (acks: { id: string; leaseToken: string }[] = []) =>
+      d.claim({
+        ns: 'flow',
+        now: T0,
+        queue: 'q',
+        limit: 10,
+        leaseToken: newLeaseToken(),
+        limits,
+        acks,
+      });
+    const first = await claim();
+    expect(first.jobs.map((j) => j.group).sort()).toEqual([
+      'big',
+      ...Array.from({ length: 9 }, (_, i) => `small-${i}`),
+    ]);
+    // Every group is at its limit: nothing to take, and the walk costs a few commands per group.
+    let before = await commands(redis);
+    expect((await claim()).jobs).toEqual([]);
+    expect((await commands(redis)) - before).toBeLessThan(300);
+    // Acking frees each group: the next claim takes one more big job (the small ones are done).
+    before = await commands(redis);
+    const next = await claim(first.jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken })));
+    expect(next.jobs.map((j) => j.group)).toEqual(['big']);
+    expect((await commands(redis)) - before).toBeLessThan(500);
+  }, 60_000);
+
+  it('32 concurrent claimers never hold more than `concurrency` live leases', async () => {
+    prefix = `{edgeqtest-${Math.random().toString(36).slice(2, 10)}}`;
+    const d = upstashDriver({ url: server.url, token: server.token, prefix });
+    const jobs = Array.from({ length: 200 }, (_, i) => ({
+      id: newJobId(T0 + i),
+      queue: 'q',
+      payload: '{}',
+      runAt: T0,
+      priority: 0,
+      group: `g${i % 3}`,
+    }));
+    await d.enqueue({ ns: 'flow', now: T0, defaults: DEFAULTS, jobs });
+    const limits = { concurrency: 5, groupConcurrency: 2 };
+    const live = new Map<string, string>();
+    let peak = 0;
+    let groupPeak = 0;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (done < jobs.length) {
+          const r = await d.claim({
+            ns: 'flow',
+            now: T0,
+            queue: 'q',
+            limit: 3,
+            leaseToken: newLeaseToken(),
+            limits,
+          });
+          for (const j of r.jobs) live.set(j.id, j.group ?? '');
+          peak = Math.max(peak, live.size);
+          const perGroup = new Map<string, number>();
+          for (const g of live.values()) perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
+          groupPeak = Math.max(groupPeak, ...perGroup.values());
+          // Hold the leases a moment so claimers overlap. A lease leaves the live set before its
+          // ack is sent, so the store always holds at least what the live set does.
+          await new Promise((res) => setTimeout(res, 2));
+          for (const j of r.jobs) live.delete(j.id);
+          if (r.jobs.length) {
+            const acks = r.jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken }));
+            await d.ack({ ns: 'flow', now: T0, acks });
+            done += r.jobs.length;
+          } else {
+            await new Promise((res) => setTimeout(res, 1));
+          }
+        }
+      }),
+    );
+    expect(peak).toBe(5);
+    expect(groupPeak).toBe(2);
+    expect((await d.queues({ ns: 'flow', now: T0, queue: 'q' }))[0]?.counts.completed).toBe(200);
+  }, 60_000);
 });

@@ -409,10 +409,11 @@ class MemoryDriver implements Driver {
         if (job.key !== undefined) space.keys.delete(`${job.queue}\0${job.key}`);
         pruned++;
       }
-      // Flow state of group keys with nothing waiting or leased is dropped, so it stays bounded.
+      // Flow state of group keys with nothing waiting or leased, and no rate debt left, is
+      // dropped, so it stays bounded without letting a key past its groupRate.
       for (const q of space.queues.values()) {
-        for (const key of q.flow.keys.keys()) {
-          if (q.waiting.has(key)) continue;
+        for (const [key, state] of q.flow.keys) {
+          if (q.waiting.has(key) || state.tat > p.now) continue;
           if (![...q.active].some((j) => (j.group ?? '') === key)) q.flow.keys.delete(key);
         }
       }

@@ -63,7 +63,8 @@ const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const DEFAULT_TTL = 30 * 24 * 3_600_000;
 
 type Arg = string | number;
-type Pair = [string, boolean];
+/** A script's answer per job: id, created, debounced. */
+type Outcome = [string, boolean, boolean];
 
 /** cjson encodes an empty table as `{}`: read such fields as arrays. */
 const arr = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
@@ -121,6 +122,7 @@ export class UpstashDriver implements Driver {
     return ns;
   }
 
+  /** 12 per job, in the order the scripts read them (`jobAt` in scripts/prelude.ts). */
   #jobArgs(jobs: NewJob[]): Arg[] {
     return jobs.flatMap((j) => [
       j.id,
@@ -128,9 +130,13 @@ export class UpstashDriver implements Driver {
       j.payload,
       j.runAt,
       j.priority,
-      j.maxAttempts,
-      j.leaseMs,
+      j.maxAttempts ?? '',
+      j.leaseMs ?? '',
       j.key ?? '',
+      j.group ?? '',
+      j.expiresAt ?? '',
+      j.debounceKey ?? '',
+      j.backoff ? JSON.stringify(j.backoff) : '',
     ]);
   }
 
@@ -140,13 +146,15 @@ export class UpstashDriver implements Driver {
 
   async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
     if (!p.jobs.length) return [];
-    const out = await this.#run<Pair[]>('enqueue', [
+    const out = await this.#run<Outcome[]>('enqueue', [
       this.#ns(p.ns),
       p.now,
       p.opId ?? '',
+      p.defaults.maxAttempts,
+      p.defaults.leaseMs,
       ...this.#jobArgs(p.jobs),
     ]);
-    return arr<Pair>(out).map(([id, created]) => ({ id, created }));
+    return enqueued(out);
   }
 
   async claim(p: ClaimParams): Promise<ClaimResult> {
@@ -158,6 +166,7 @@ export class UpstashDriver implements Driver {
       p.leaseToken,
       p.leaseMs ?? '',
       this.#ttl,
+      p.limits ? JSON.stringify(p.limits) : '',
       ...this.#ackArgs(p.acks ?? []),
     ]);
     const jobs = arr<ClaimedJob & { runAt?: number; state?: string }>(out.jobs).map(
@@ -188,13 +197,12 @@ export class UpstashDriver implements Driver {
       p.opId ?? '',
       this.#ttl,
       p.acks.length,
+      p.defaults?.maxAttempts ?? '',
+      p.defaults?.leaseMs ?? '',
       ...this.#ackArgs(p.acks),
       ...this.#jobArgs(follow),
     ]);
-    return {
-      acks: outcomes(out.acks),
-      enqueued: arr<Pair>(out.enqueued).map(([id, created]) => ({ id, created })),
-    };
+    return { acks: outcomes(out.acks), enqueued: enqueued(out.enqueued) };
   }
 
   async nack(p: NackParams): Promise<NackResult> {
@@ -210,9 +218,8 @@ export class UpstashDriver implements Driver {
       p.retryAt ?? '',
       p.error === undefined ? 0 : 1,
       p.error ?? '',
-      p.backoff.baseMs,
-      p.backoff.maxMs,
-      p.backoff.factor,
+      JSON.stringify(p.backoff),
+      p.draw,
       this.#ttl,
     ]);
     if (!out.ok) return out;
@@ -226,9 +233,8 @@ export class UpstashDriver implements Driver {
       p.ns === undefined ? '' : this.#ns(p.ns),
       p.now,
       p.limit,
-      p.backoff.baseMs,
-      p.backoff.maxMs,
-      p.backoff.factor,
+      JSON.stringify(p.backoff),
+      p.draw,
       this.#ttl,
     ]);
   }
@@ -270,9 +276,12 @@ export class UpstashDriver implements Driver {
   async prune(p: PruneParams): Promise<{ pruned: number }> {
     return this.#run('prune', [
       p.ns === undefined ? '' : this.#ns(p.ns),
+      p.now,
       p.finishedBefore,
       p.deadBefore,
       p.limit,
+      p.queue ?? '',
+      ...(p.exceptQueues ?? []),
     ]);
   }
 
@@ -295,6 +304,12 @@ export class UpstashDriver implements Driver {
 
   /** The REST client holds no connection. */
   async close(): Promise<void> {}
+}
+
+function enqueued(raw: unknown): EnqueueResult[] {
+  return arr<Outcome>(raw).map(([id, created, debounced]) =>
+    debounced ? { id, created, debounced: true } : { id, created },
+  );
 }
 
 function outcomes(raw: unknown) {

@@ -14,11 +14,11 @@ return 'OK'
 export const CANCEL = `${PRELUDE}
 local ns, id, now, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local N = base(ns)
-local f = redis.call('HMGET', jk(N, id), 's', 'q', 'r')
+local f = redis.call('HMGET', jk(N, id), 's', 'q', 'r', 'g')
 if not f[1] then return cjson.encode({ ok = false, error = 'not_found' }) end
 if f[1] == 'cancelled' then return cjson.encode({ ok = true }) end
 if f[1] ~= 'queued' then return cjson.encode({ ok = false, error = 'conflict', state = f[1] }) end
-unwait(N, id, f[2], tonumber(f[3]))
+unwait(N, id, f[2], tonumber(f[3]), f[4] or nil)
 finish(N, now, id, f[2], 'waiting', 'cancelled', ttl)
 return cjson.encode({ ok = true })
 `;
@@ -41,15 +41,19 @@ local replayed = 0
 for _, id in ipairs(ids) do
   if replayed >= limit then break end
   local k = jk(N, id)
-  local f = redis.call('HMGET', k, 's', 'q', 'pr', 'k')
+  local f = redis.call('HMGET', k, 's', 'q', 'pr', 'k', 'g', 'x', 'd')
   if f[1] == 'dead' and f[2] == q then
+    local g = f[5] or nil
     redis.call('HSET', k, 's', 'queued', 'a', '0', 'r', S(now), 'u', S(now))
     redis.call('HDEL', k, 'f')
     redis.call('PERSIST', k)
     if f[4] then redis.call('PERSIST', N .. ':k:' .. q .. ':' .. f[4]) end
+    local dk = ownDebounce(N, id, q, f[7] or nil)
+    if dk then redis.call('PERSIST', dk) end
     redis.call('ZREM', qk(N, q, 'dead'), id)
-    redis.call('ZREM', N .. ':dead', q .. '|' .. id)
-    enwait(N, now, id, q, tonumber(f[3]), now)
+    redis.call('ZREM', qk(N, q, 'gone'), id)
+    groupCount(N, now, q, g, 1)
+    enwait(N, now, id, q, tonumber(f[3]), now, g, tonumber(f[6]))
     replayed = replayed + 1
   end
 end
@@ -57,40 +61,72 @@ return cjson.encode({ replayed = replayed })
 `;
 
 /**
- * prune: deletes finished jobs past their retention, with their index entries and keys.
- * KEYS[1] prefix; ARGV ns ('' = every namespace), finishedBefore, deadBefore, limit
+ * prune: deletes finished jobs past their retention, with their index entries and keys; then
+ * drops the flow state of groups that have had no jobs since before `finishedBefore` (their
+ * rate state already spent), which does not count as pruned.
+ * KEYS[1] prefix; ARGV ns ('' = every namespace), now, finishedBefore, deadBefore, limit,
+ * queue ('' = every queue), then queues to leave alone
  * Returns cjson {pruned}. Index entries whose job already expired (backstop TTL) are dropped
  * without counting.
  */
 export const PRUNE = `${PRELUDE}
-local before = { done = tonumber(ARGV[2]), dead = tonumber(ARGV[3]) }
-local limit = tonumber(ARGV[4])
+local now, limit, only = tonumber(ARGV[2]), tonumber(ARGV[5]), ARGV[6]
+local before = { done = tonumber(ARGV[3]), gone = tonumber(ARGV[4]) }
+local except = {}
+for i = 7, #ARGV do except[ARGV[i]] = true end
+local function wanted(q) return (only == '' or q == only) and not except[q] end
 local spaces = ARGV[1] ~= '' and { ARGV[1] } or redis.call('SMEMBERS', P .. ':ns')
 local pruned = 0
+
+-- Drops the flow state of a queue's groups idle since before finishedBefore whose rate state is
+-- spent (a TAT in the past allows what a fresh one does), keeping that state bounded by the
+-- groups with jobs. A group with a TAT still ahead is looked at again once it has passed.
+local function pruneGroups(N, q)
+  local flow, idle = qk(N, q, 'flow'), qk(N, q, 'idle')
+  for _, g in ipairs(redis.call('ZRANGEBYSCORE', idle, '-inf', '(' .. S(before.done), 'LIMIT', 0, limit)) do
+    local f = redis.call('HMGET', flow, 'n:' .. g, 't:' .. g)
+    local tat = tonumber(f[2]) or 0
+    if (tonumber(f[1]) or 0) > 0 then
+      redis.call('ZREM', idle, g)
+    elseif tat > now then
+      redis.call('ZADD', idle, tat, g)
+    else
+      redis.call('HDEL', flow, 'n:' .. g, 't:' .. g, 's:' .. g)
+      redis.call('ZREM', idle, g)
+    end
+  end
+end
 for _, ns in ipairs(spaces) do
   local N = base(ns)
-  for _, kind in ipairs({ 'done', 'dead' }) do
-    local idx = N .. ':' .. kind
-    local room = limit - pruned
-    if room <= 0 then break end
-    for _, m in ipairs(redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. S(before[kind]), 'LIMIT', 0, room)) do
-      local bar = string.find(m, '|', 1, true)
-      local q, id = string.sub(m, 1, bar - 1), string.sub(m, bar + 1)
-      local k = jk(N, id)
-      local f = redis.call('HMGET', k, 's', 'q', 'k')
-      redis.call('ZREM', idx, m)
-      -- Also when the hash already expired (backstop TTL): the per-state index must not dangle.
-      for _, st in ipairs(kind == 'dead' and { 'dead' } or { 'completed', 'cancelled' }) do
-        redis.call('ZREM', qk(N, q, st), id)
-      end
-      if f[1] then
-        if f[3] then
-          local kk = N .. ':k:' .. f[2] .. ':' .. f[3]
-          if redis.call('GET', kk) == id then redis.call('DEL', kk) end
+  local queues = only ~= '' and { only } or redis.call('HKEYS', N .. ':queues')
+  table.sort(queues)
+  for _, q in ipairs(queues) do
+    if wanted(q) then
+      for _, kind in ipairs({ 'done', 'gone' }) do
+        local room = limit - pruned
+        if room <= 0 then break end
+        local idx = qk(N, q, kind)
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', idx, '-inf', '(' .. S(before[kind]), 'LIMIT', 0, room)) do
+          local k = jk(N, id)
+          local f = redis.call('HMGET', k, 's', 'k', 'd')
+          redis.call('ZREM', idx, id)
+          -- Also when the hash already expired (backstop TTL): the per-state index must not dangle.
+          for _, st in ipairs(kind == 'gone' and { 'dead' } or { 'completed', 'cancelled' }) do
+            redis.call('ZREM', qk(N, q, st), id)
+          end
+          if f[1] then
+            if f[2] then
+              local kk = N .. ':k:' .. q .. ':' .. f[2]
+              if redis.call('GET', kk) == id then redis.call('DEL', kk) end
+            end
+            local dk = ownDebounce(N, id, q, f[3] or nil)
+            if dk then redis.call('DEL', dk) end
+            redis.call('DEL', k)
+            pruned = pruned + 1
+          end
         end
-        redis.call('DEL', k)
-        pruned = pruned + 1
       end
+      pruneGroups(N, q)
     end
   end
 end

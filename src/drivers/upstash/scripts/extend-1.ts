@@ -10,11 +10,11 @@ export const EXTEND = `${PRELUDE}
 local ns, id, tok, now, ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local N = base(ns)
 local k = jk(N, id)
-local f = redis.call('HMGET', k, 's', 't')
+local f = redis.call('HMGET', k, 's', 't', 'q', 'g')
 if not f[1] then return cjson.encode({ ok = false, error = 'not_found' }) end
 if f[1] ~= 'active' or f[2] ~= tok then return cjson.encode({ ok = false, error = 'lease_lost' }) end
 local le = now + ms
 redis.call('HSET', k, 'le', S(le), 'u', S(now))
-redis.call('ZADD', N .. ':leases', le, id)
+lease(N, id, f[3], f[4] or nil, le)
 return cjson.encode({ ok = true, leaseExpiresAt = le })
 `;

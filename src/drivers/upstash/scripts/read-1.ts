@@ -54,10 +54,12 @@ local out = {}
 for i = 1, #flat, 2 do
   local q = flat[i]
   if only == '' or only == q then
+    -- Due jobs are spread over one wait zset per group: count them as waiting minus delayed.
+    local delayed = redis.call('ZCARD', qk(N, q, 'delayed'))
     local due = redis.call('ZCOUNT', qk(N, q, 'delayed'), '-inf', now)
     out[#out + 1] = { name = q, paused = flat[i + 1] == '1', counts = {
-      scheduled = redis.call('ZCARD', qk(N, q, 'delayed')) - due,
-      queued = redis.call('ZCARD', qk(N, q, 'wait')) + due,
+      scheduled = delayed - due,
+      queued = redis.call('ZCARD', qk(N, q, 'waiting')) - delayed + due,
       active = redis.call('ZCARD', qk(N, q, 'active')),
       completed = redis.call('ZCARD', qk(N, q, 'completed')),
       dead = redis.call('ZCARD', qk(N, q, 'dead')),
