@@ -54,7 +54,7 @@ export interface NewJob {
   /** Deadline, epoch ms: a job not leased by then is never leased and ends `dead` (`expired`). */
   expiresAt?: number;
   /**
-   * Debounce key: while a waiting job (not yet leased) with this key exists in the queue, enqueue
+   * Debounce key: while a waiting job never leased yet with this key exists in the queue, enqueue
    * replaces that job's payload, priority, run time and deadline instead of adding a job, and
    * answers its id with `created: false`. `runAt` already carries the debounce delay.
    */

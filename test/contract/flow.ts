@@ -279,6 +279,22 @@ export function flowContract(suite: DriverSuite): void {
         expect(await enqueue([third], T0 + 2_000)).toEqual([{ id: third.id, created: true }]);
       });
 
+      it('never merges into a job back from a failed attempt', async () => {
+        const first = job('q', { debounceKey: 'u2' });
+        await enqueue([first]);
+        const got = await claim('q', 1);
+        const n = await c.d.nack({
+          ns: c.ns,
+          now: T0,
+          id: first.id,
+          leaseToken: got.jobs[0]!.leaseToken,
+          ...RETRY,
+        });
+        expect(n.ok).toBe(true);
+        const next = job('q', { debounceKey: 'u2', runAt: T0 + 10 });
+        expect(await enqueue([next])).toEqual([{ id: next.id, created: true }]);
+      });
+
       it('applies a repeated debounce key within one batch in order', async () => {
         const a = job('q', { debounceKey: 'k', runAt: T0 + 10 });
         const b = job('q', { debounceKey: 'k', runAt: T0 + 20, payload: '"b"' });

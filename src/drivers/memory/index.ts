@@ -69,7 +69,7 @@ interface Namespace {
   queues: Map<string, QueueState>;
   /** `queue \0 key` -> job id. */
   keys: Map<string, string>;
-  /** `queue \0 debounceKey` -> id of the job that last held the key (maybe no longer waiting). */
+  /** `queue \0 debounceKey` -> id of the job that last held the key (a target until leased). */
   debounce: Map<string, string>;
 }
 
@@ -130,7 +130,8 @@ class MemoryDriver implements Driver {
     if (stored) return { id: stored.id, created: false };
     const dk = job.debounceKey === undefined ? undefined : `${job.queue}\0${job.debounceKey}`;
     const pending = dk === undefined ? undefined : space.jobs.get(space.debounce.get(dk) ?? '');
-    if (pending?.state === 'queued') {
+    // A debounce target only until first leased: a job back from a failed attempt is not merged.
+    if (pending?.state === 'queued' && pending.attempt === 0) {
       this.#unwait(space, pending);
       pending.payload = job.payload;
       pending.priority = job.priority;

@@ -1,8 +1,9 @@
 /**
  * Postgres driver, written once over drizzle-orm and run on three clients: Neon's HTTP driver
  * (`neon()`, one HTTPS request per operation; the default in Workers), Neon's WebSocket `Pool`
- * and node-postgres `pg`. Every operation is one statement (./statements.ts), so none needs an
- * interactive transaction, which neon-http does not have.
+ * and node-postgres `pg`. Every operation is one statement (./statements.ts, ./enqueue.ts,
+ * ./claim.ts), so none needs an interactive transaction, which neon-http does not have; a claim
+ * under flow limits calls the schema's `claim_flow` function from that one statement.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { claimedFromRow, jobRecord, type StoredFields } from '../record.js';
@@ -43,6 +44,8 @@ import {
   type ReclaimResult,
   type ReplayParams,
 } from '../types.js';
+import { claimParts } from './claim.js';
+import { enqueueParts, enqueueResults, keyOwners } from './enqueue.js';
 import { migrate } from './migrate.js';
 import * as S from './statements.js';
 
@@ -115,19 +118,19 @@ export class PostgresDriver implements Driver {
 
   async #enqueueIn(
     ns: string,
-    parts: ReturnType<typeof S.enqueueParts>,
+    parts: ReturnType<typeof enqueueParts>,
     list: NewJob[],
     extra: { ctes: [string, SQL][]; selects: SQL[] } = { ctes: [], selects: [] },
   ): Promise<{ rows: Map<string, Row[]>; results: EnqueueResult[] }> {
     const rows = await this.#kinds(
       S.compose([...extra.ctes, ...parts.ctes], [...extra.selects, ...parts.selects]),
     );
-    const results = this.#enqueueResults(list, rows);
+    const results = enqueueResults(list, rows);
     const unowned = results.flatMap((r, i) => (r.id === '' ? [list[i]!] : []));
     if (unowned.length) {
       // A concurrent enqueue took these keys and committed after this statement's snapshot, so
       // the statement could not see the owner. One more read (only in that race) finds it.
-      const owners = await this.#q(S.keyOwners(this.#t, ns, unowned));
+      const owners = await this.#q(keyOwners(this.#t, ns, unowned));
       const byKey = new Map(owners.map((o) => [`${o.queue}\0${o.idem_key}`, String(o.id)]));
       for (const [i, r] of results.entries()) {
         const j = list[i]!;
@@ -137,48 +140,37 @@ export class PostgresDriver implements Driver {
     return { rows, results };
   }
 
-  /** Results by job; a keyed job whose owner this statement could not see gets id ''. */
-  #enqueueResults(list: NewJob[], rows: Map<string, Row[]>): EnqueueResult[] {
-    const inserted = rows.get('ins') ?? [];
-    const created = new Set(inserted.map((r) => String(r.id)));
-    const owners = new Map<string, string>();
-    for (const r of [...(rows.get('owner') ?? []), ...inserted]) {
-      if (r.idem_key == null) continue;
-      const k = `${r.queue}\0${r.idem_key}`;
-      if (!owners.has(k)) owners.set(k, String(r.id));
-    }
-    return list.map((j) => {
-      if (created.has(j.id)) return { id: j.id, created: true };
-      if (j.key === undefined) return { id: j.id, created: false };
-      return { id: owners.get(`${j.queue}\0${j.key}`) ?? '', created: false };
-    });
-  }
-
   async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
     if (!p.jobs.length) return [];
-    const parts = S.enqueueParts(this.#t, p.ns, p.now, p.jobs);
+    const parts = enqueueParts(this.#t, p.ns, p.now, p.jobs, p.defaults);
     return (await this.#enqueueIn(p.ns, parts, p.jobs)).results;
   }
 
   async claim(p: ClaimParams): Promise<ClaimResult> {
     const acks = p.acks ?? [];
-    const claim = S.claimParts(this.#t, {
+    const claim = claimParts(this.#t, {
       ns: p.ns,
       queue: p.queue,
       now: p.now,
       limit: p.limit,
       token: p.leaseToken,
+      acks: acks.length > 0,
       ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
+      ...(p.limits === undefined ? {} : { limits: p.limits }),
     });
     const ctes = acks.length
       ? [...S.ackParts(this.#t, p.ns, p.now, acks), ...claim.ctes]
       : claim.ctes;
     const selects = acks.length ? [...S.ackSelects, ...claim.selects] : claim.selects;
     const rows = await this.#kinds(S.compose(ctes, selects));
-    const jobs = (rows.get('job') ?? []).map(claimedFromRow);
-    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id));
+    const taken = rows.get('job') ?? [];
+    const jobs = taken.map((r) => ({ ...claimedFromRow(r), ord: Number(r.ord ?? 0) }));
+    // Flow rows come in take order (`ord`); fast-path rows (one key) in claim order.
+    jobs.sort(
+      (a, b) => a.ord - b.ord || b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id),
+    );
     return {
-      jobs: jobs.map(({ runAt: _, ...j }) => j),
+      jobs: jobs.map(({ runAt: _, ord: __, ...j }) => j),
       acks: acks.length ? outcomes(acks, rows) : [],
     };
   }
@@ -209,12 +201,14 @@ export class PostgresDriver implements Driver {
       const rows = await this.#kinds(S.compose(ackCtes, S.ackSelects));
       return { acks: outcomes(p.acks, rows), enqueued: [] };
     }
+    if (!p.defaults) throw new Error('[edgeq] [postgres] follow-up jobs need defaults');
     // The follow-ups are inserted by the same statement, and only if the ack updated its row.
-    const parts = S.enqueueParts(
+    const parts = enqueueParts(
       this.#t,
       p.ns,
       p.now,
       follow,
+      p.defaults,
       sql`(SELECT count(*) FROM acked) = 1`,
     );
     const { rows, results } = await this.#enqueueIn(p.ns, parts, follow, {
@@ -236,6 +230,7 @@ export class PostgresDriver implements Driver {
         retryAt: p.retryAt ?? null,
         error: p.error ?? null,
         backoff: p.backoff,
+        draw: p.draw,
       }),
     );
     const upd = rows.get('upd')?.[0];
@@ -247,7 +242,11 @@ export class PostgresDriver implements Driver {
 
   async reclaim(p: ReclaimParams): Promise<ReclaimResult> {
     const [row] = await this.#q(S.reclaim(this.#t, p));
-    return { requeued: Number(row?.requeued ?? 0), dead: Number(row?.dead ?? 0) };
+    return {
+      requeued: Number(row?.requeued ?? 0),
+      dead: Number(row?.dead ?? 0),
+      expired: Number(row?.expired ?? 0),
+    };
   }
 
   async get(p: GetParams): Promise<JobRecord | null> {
@@ -361,6 +360,9 @@ function recordOf(r: Row, now: number): JobRecord {
       key: str(r.idem_key),
       result: str(r.result),
       lastError: str(r.last_error),
+      group: str(r.group_key),
+      expiresAt: num(r.expires_at),
+      debounceKey: str(r.debounce_key),
     },
     now,
   );

@@ -5,7 +5,6 @@
  * lock, so concurrent first users apply them once. `edgeq migrate` runs the same.
  */
 import { sql } from 'drizzle-orm';
-import { splitStatements } from '../sql-split.js';
 import type { PgTransport } from './driver.js';
 import { MIGRATIONS } from './migrations.generated.js';
 
@@ -44,11 +43,34 @@ export async function migrate(t: PgTransport, schema: string): Promise<number[]>
     `CREATE TABLE IF NOT EXISTS ${q}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
   ];
   for (const m of todo) {
-    stmts.push(...splitStatements(m.sql.replaceAll('{{schema}}', q)));
+    stmts.push(...splitPgStatements(m.sql.replaceAll('{{schema}}', q)));
     stmts.push(
       `INSERT INTO ${q}.migrations (version, name) VALUES (${m.version}, '${m.name}') ON CONFLICT DO NOTHING`,
     );
   }
   await t.batch(stmts);
   return todo.map((m) => m.version);
+}
+
+/**
+ * Splits a migration into statements: each ends with `;` at the end of a line, except inside a
+ * dollar-quoted function body (`$$ ... $$`), whose own statements end lines with `;` too. Lines
+ * that are only a comment are dropped (neon-http sends each statement as its own query).
+ */
+export function splitPgStatements(text: string): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let inBody = false;
+  for (const line of text.split('\n')) {
+    if (!inBody && /^\s*--/.test(line)) continue;
+    current.push(line);
+    if ((line.match(/\$\$/g)?.length ?? 0) % 2 === 1) inBody = !inBody;
+    if (!inBody && /;\s*$/.test(line)) {
+      out.push(current.join('\n').trim().replace(/;$/, ''));
+      current = [];
+    }
+  }
+  const rest = current.join('\n').trim();
+  if (rest) out.push(rest);
+  return out.filter(Boolean);
 }

@@ -6,25 +6,40 @@
  * kinds of rows come back as `(kind, data jsonb)`, which every client parses the same way.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { AckItem, Backoff, NewJob } from '../types.js';
+import type { AckItem, BackoffPolicy } from '../types.js';
 
 export interface Tables {
   jobs: SQL;
   queues: SQL;
   config: SQL;
+  flowGroups: SQL;
+  /** A function of edgeq's schema (claim_flow, try_jsonb). */
+  fn: (name: string) => SQL;
 }
 
 export function tables(schema: string): Tables {
   const s = sql.identifier(schema);
   const table = (name: string) => sql`${s}.${sql.identifier(name)}`;
-  return { jobs: table('jobs'), queues: table('queues'), config: table('config') };
+  return {
+    jobs: table('jobs'),
+    queues: table('queues'),
+    config: table('config'),
+    flowGroups: table('flow_groups'),
+    fn: table,
+  };
 }
 
-const txt = (v: string | null) => sql`${v}::text`;
-const big = (v: number | null) => sql`${v}::bigint`;
-const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
+export const txt = (v: string | null) => sql`${v}::text`;
+export const big = (v: number | null) => sql`${v}::bigint`;
+export const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
 /** A list of ids as one parameter (drizzle would expand a JS array into a tuple). */
-const ids = (list: string[]) => sql`SELECT jsonb_array_elements_text(${json(list)})`;
+export const ids = (list: string[]) => sql`SELECT jsonb_array_elements_text(${json(list)})`;
+
+/** The queue's stored settings (config kind `queue`) as jsonb; NULL when none or unparsable. */
+export function settingsOf(t: Tables, ns: string, queue: SQL): SQL {
+  return sql`(SELECT ${t.fn('try_jsonb')}(c.value) FROM ${t.config} c
+    WHERE c.kind = 'queue' AND c.ns = ${txt(ns)} AND c.name = ${queue})`;
+}
 
 /** `WITH a AS (...), ... SELECT ... UNION ALL SELECT ...`. */
 export function compose(ctes: [string, SQL][], selects: SQL[]): SQL {
@@ -32,75 +47,16 @@ export function compose(ctes: [string, SQL][], selects: SQL[]): SQL {
   return sql`WITH ${sql.join(withs, sql`, `)} ${sql.join(selects, sql` UNION ALL `)}`;
 }
 
-/** Retry delay from the row's own attempt count; equals `backoffDelay` in JS. */
-function delay(b: Backoff, attempt: SQL): SQL {
-  return sql`floor(least(${b.maxMs}::float8, ${b.baseMs}::float8 * power(2::float8, least(greatest(${attempt} - 1, 0), 30))) * ${b.factor}::float8)::bigint`;
-}
-
 /**
- * CTEs that store `list` unless an id or idempotency key exists (`ins` returns the stored rows,
- * `owner` rows the pre-existing key holders). `onlyIf` makes the insert conditional (follow-up
- * jobs of an ack).
+ * Retry delay, `backoffDelay` in SQL with the same float operations: the row's own policy
+ * (`backoff` column, JSON) or else the call's, from the row's own attempt count.
  */
-export function enqueueParts(
-  t: Tables,
-  ns: string,
-  now: number,
-  list: NewJob[],
-  onlyIf?: SQL,
-): { ctes: [string, SQL][]; selects: SQL[] } {
-  const rows = list.map((j, ord) => ({
-    ord,
-    id: j.id,
-    queue: j.queue,
-    payload: j.payload,
-    run_at: j.runAt,
-    priority: j.priority,
-    max_attempts: j.maxAttempts,
-    lease_ms: j.leaseMs,
-    idem_key: j.key ?? null,
-  }));
-  const cond = onlyIf ? sql`WHERE ${onlyIf}` : sql``;
-  return {
-    ctes: [
-      [
-        'input',
-        sql`SELECT * FROM jsonb_to_recordset(${json(rows)}) AS x(ord int, id text, queue text,
-          payload text, run_at bigint, priority int, max_attempts int, lease_ms int, idem_key text)`,
-      ],
-      [
-        'reg',
-        sql`INSERT INTO ${t.queues} (ns, name, paused, created_at)
-          SELECT DISTINCT ${txt(ns)}, queue, false, ${big(now)} FROM input ${cond}
-          ON CONFLICT DO NOTHING`,
-      ],
-      [
-        'ins',
-        // ORDER BY ord: of two rows with one key in a batch, the first is the one stored.
-        sql`INSERT INTO ${t.jobs} (ns, id, queue, state, payload, priority, attempt, max_attempts,
-            run_at, lease_ms, idem_key, created_at, updated_at)
-          SELECT ${txt(ns)}, id, queue, 'queued', payload, priority, 0, max_attempts, run_at,
-            lease_ms, idem_key, ${big(now)}, ${big(now)}
-          FROM input ${cond} ORDER BY ord
-          ON CONFLICT DO NOTHING
-          RETURNING id, queue, idem_key`,
-      ],
-    ],
-    selects: [
-      sql`SELECT 'ins' AS kind, to_jsonb(i) AS data FROM ins i`,
-      sql`SELECT 'owner', jsonb_build_object('id', j.id, 'queue', j.queue, 'idem_key', j.idem_key)
-        FROM ${t.jobs} j JOIN input x ON j.ns = ${txt(ns)} AND j.queue = x.queue AND j.idem_key = x.idem_key`,
-    ],
-  };
-}
-
-/** The current holders of the idempotency keys of `list` (a plain read, after a race). */
-export function keyOwners(t: Tables, ns: string, list: NewJob[]): SQL {
-  const keys = list.map((j) => ({ queue: j.queue, idem_key: j.key ?? null }));
-  return sql`SELECT j.id, j.queue, j.idem_key FROM ${t.jobs} j
-    JOIN jsonb_to_recordset(${json(keys)}) AS k(queue text, idem_key text)
-      ON j.queue = k.queue AND j.idem_key = k.idem_key
-    WHERE j.ns = ${txt(ns)}`;
+function delay(fallback: BackoffPolicy, draw: number, backoff: SQL, attempt: SQL): SQL {
+  return sql`(SELECT CASE WHEN jsonb_typeof(b->'delaysMs') = 'array'
+      THEN coalesce((b->'delaysMs'->>(least(a, jsonb_array_length(b->'delaysMs')) - 1))::float8, 0)
+      ELSE floor(least((b->>'maxMs')::float8, (b->>'baseMs')::float8 * power(2::float8, least(a - 1, 30)))
+        * (1 - coalesce((b->>'jitter')::float8, 0) * ${draw}::float8)) END::bigint
+    FROM (SELECT coalesce(${backoff}::jsonb, ${json(fallback)}) AS b, greatest(${attempt}, 1) AS a) x)`;
 }
 
 /** CTEs `ex` (which ack ids exist) and `acked` (the jobs this call completed). */
@@ -126,42 +82,6 @@ export const ackSelects = [
   sql`SELECT 'acked' AS kind, to_jsonb(a) AS data FROM acked a`,
   sql`SELECT 'ex', to_jsonb(e) FROM ex e`,
 ];
-
-/**
- * Leases up to `limit` due jobs: UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n).
- * SKIP LOCKED lets concurrent claimers take different rows instead of queueing on the same ones.
- */
-export function claimParts(
-  t: Tables,
-  p: { ns: string; queue: string; now: number; limit: number; token: string; leaseMs?: number },
-): { ctes: [string, SQL][]; selects: SQL[] } {
-  return {
-    ctes: [
-      [
-        'picked',
-        sql`SELECT ns, id FROM ${t.jobs}
-          WHERE ns = ${txt(p.ns)} AND queue = ${txt(p.queue)} AND state = 'queued'
-            AND run_at <= ${big(p.now)}
-            AND NOT EXISTS (SELECT 1 FROM ${t.queues} q
-              WHERE q.ns = ${txt(p.ns)} AND q.name = ${txt(p.queue)} AND q.paused)
-          ORDER BY priority DESC, run_at, id
-          LIMIT ${p.limit}
-          FOR UPDATE SKIP LOCKED`,
-      ],
-      [
-        'claimed',
-        sql`UPDATE ${t.jobs} AS j SET state = 'active', attempt = j.attempt + 1,
-            lease_token = ${txt(p.token)},
-            lease_expires_at = ${big(p.now)} + coalesce(${big(p.leaseMs ?? null)}, j.lease_ms),
-            updated_at = ${big(p.now)}
-          FROM picked p WHERE j.ns = p.ns AND j.id = p.id
-          RETURNING j.id, j.queue, j.payload, j.priority, j.attempt, j.max_attempts,
-            j.lease_token, j.lease_expires_at, j.created_at, j.run_at`,
-      ],
-    ],
-    selects: [sql`SELECT 'job' AS kind, to_jsonb(c) AS data FROM claimed c`],
-  };
-}
 
 export function extend(
   t: Tables,
@@ -195,7 +115,8 @@ export function nack(
     dead: boolean;
     retryAt: number | null;
     error: string | null;
-    backoff: Backoff;
+    backoff: BackoffPolicy;
+    draw: number;
   },
 ): SQL {
   const dies = sql`(${p.dead}::boolean OR attempt >= max_attempts)`;
@@ -207,7 +128,7 @@ export function nack(
         sql`UPDATE ${t.jobs} SET
             state = CASE WHEN ${dies} THEN 'dead' ELSE 'queued' END,
             run_at = CASE WHEN ${dies} THEN run_at
-              ELSE coalesce(${big(p.retryAt)}, ${big(p.now)} + ${delay(p.backoff, sql`attempt`)}) END,
+              ELSE coalesce(${big(p.retryAt)}, ${big(p.now)} + ${delay(p.backoff, p.draw, sql`backoff`, sql`attempt`)}) END,
             finished_at = CASE WHEN ${dies} THEN ${big(p.now)} END,
             last_error = coalesce(${txt(p.error)}, last_error),
             lease_expires_at = NULL, updated_at = ${big(p.now)}
@@ -225,11 +146,12 @@ export function nack(
 /**
  * Expired leases back to waiting (or dead), strictly expired only, at most `limit`. The picked
  * rows are locked (FOR UPDATE SKIP LOCKED) and the UPDATE re-checks state and expiry on the row
- * it writes, so an ack that commits first wins and is never overwritten (River #1302).
+ * it writes, so an ack that commits first wins and is never overwritten (River #1302). In the
+ * same statement, at most `limit` waiting jobs past their deadline end dead (`expired`).
  */
 export function reclaim(
   t: Tables,
-  p: { ns?: string; now: number; limit: number; backoff: Backoff },
+  p: { ns?: string; now: number; limit: number; backoff: BackoffPolicy; draw: number },
 ): SQL {
   const scope = p.ns === undefined ? sql`` : sql`AND ns = ${txt(p.ns)}`;
   const dies = sql`j.attempt >= j.max_attempts`;
@@ -241,7 +163,7 @@ export function reclaim(
     ), upd AS (
       UPDATE ${t.jobs} AS j SET
         state = CASE WHEN ${dies} THEN 'dead' ELSE 'queued' END,
-        run_at = CASE WHEN ${dies} THEN j.run_at ELSE ${big(p.now)} + ${delay(p.backoff, sql`j.attempt`)} END,
+        run_at = CASE WHEN ${dies} THEN j.run_at ELSE ${big(p.now)} + ${delay(p.backoff, p.draw, sql`j.backoff`, sql`j.attempt`)} END,
         finished_at = CASE WHEN ${dies} THEN ${big(p.now)} END,
         last_error = CASE WHEN ${dies}
           THEN 'lease expired on attempt ' || j.attempt || ' of ' || j.max_attempts
@@ -250,14 +172,27 @@ export function reclaim(
       FROM picked p
       WHERE j.ns = p.ns AND j.id = p.id AND j.state = 'active' AND j.lease_expires_at < ${big(p.now)}
       RETURNING j.state
+    ), late AS (
+      SELECT ns, id FROM ${t.jobs}
+      WHERE state = 'queued' AND expires_at <= ${big(p.now)} ${scope}
+      ORDER BY expires_at LIMIT ${p.limit}
+      FOR UPDATE SKIP LOCKED
+    ), expired AS (
+      UPDATE ${t.jobs} AS j SET state = 'dead', last_error = 'expired', finished_at = ${big(p.now)},
+        updated_at = ${big(p.now)}, debounce_slot = NULL
+      FROM late l
+      WHERE j.ns = l.ns AND j.id = l.id AND j.state = 'queued' AND j.expires_at <= ${big(p.now)}
+      RETURNING j.id
     )
     SELECT count(*) FILTER (WHERE state = 'dead')::int AS dead,
-      count(*) FILTER (WHERE state = 'queued')::int AS requeued FROM upd`;
+      count(*) FILTER (WHERE state = 'queued')::int AS requeued,
+      (SELECT count(*) FROM expired)::int AS expired FROM upd`;
 }
 
 export function cancel(t: Tables, p: { ns: string; id: string; now: number }): SQL {
   return sql`WITH upd AS (
-      UPDATE ${t.jobs} SET state = 'cancelled', finished_at = ${big(p.now)}, updated_at = ${big(p.now)}
+      UPDATE ${t.jobs} SET state = 'cancelled', finished_at = ${big(p.now)}, updated_at = ${big(p.now)},
+        debounce_slot = NULL
       WHERE ns = ${txt(p.ns)} AND id = ${txt(p.id)} AND state = 'queued'
       RETURNING id
     )
@@ -280,19 +215,55 @@ export function replay(
     RETURNING id`;
 }
 
+/**
+ * Deletes finished jobs past retention (optionally one queue, or all but some), and in the same
+ * statement the flow state of group keys with nothing waiting or leased whose rate state has run
+ * out (a key with a future rate state keeps it, so dropping it cannot let a burst through).
+ */
 export function prune(
   t: Tables,
-  p: { ns?: string; finishedBefore: number; deadBefore: number; limit: number },
+  p: {
+    ns?: string;
+    now: number;
+    finishedBefore: number;
+    deadBefore: number;
+    limit: number;
+    queue?: string;
+    exceptQueues?: string[];
+  },
 ): SQL {
-  const scope = p.ns === undefined ? sql`` : sql`AND ns = ${txt(p.ns)}`;
-  return sql`DELETE FROM ${t.jobs} WHERE (ns, id) IN (
-      SELECT ns, id FROM ${t.jobs}
-      WHERE finished_at IS NOT NULL ${scope}
-        AND ((state IN ('completed', 'cancelled') AND finished_at < ${big(p.finishedBefore)})
-          OR (state = 'dead' AND finished_at < ${big(p.deadBefore)}))
-      LIMIT ${p.limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id`;
+  const scope = (alias: string) => {
+    const a = sql.raw(alias);
+    return sql.join(
+      [
+        p.ns === undefined ? sql`` : sql`AND ${a}.ns = ${txt(p.ns)}`,
+        p.queue === undefined ? sql`` : sql`AND ${a}.queue = ${txt(p.queue)}`,
+        p.exceptQueues?.length ? sql`AND ${a}.queue NOT IN (${ids(p.exceptQueues)})` : sql``,
+      ],
+      sql` `,
+    );
+  };
+  return sql`WITH del AS (
+      DELETE FROM ${t.jobs} WHERE (ns, id) IN (
+        SELECT f.ns, f.id FROM ${t.jobs} f
+        WHERE f.finished_at IS NOT NULL ${scope('f')}
+          AND ((f.state IN ('completed', 'cancelled') AND f.finished_at < ${big(p.finishedBefore)})
+            OR (f.state = 'dead' AND f.finished_at < ${big(p.deadBefore)}))
+        LIMIT ${p.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id
+    ), idle AS (
+      DELETE FROM ${t.flowGroups} WHERE (ns, queue, group_key) IN (
+        SELECT g.ns, g.queue, g.group_key FROM ${t.flowGroups} g
+        WHERE g.tat <= ${big(p.now)} ${scope('g')}
+          AND NOT EXISTS (SELECT 1 FROM ${t.jobs} w WHERE w.ns = g.ns AND w.queue = g.queue
+            AND w.group_key = g.group_key AND w.state = 'queued')
+          AND NOT EXISTS (SELECT 1 FROM ${t.jobs} w WHERE w.ns = g.ns AND w.queue = g.queue
+            AND w.group_key = g.group_key AND w.state = 'active')
+        LIMIT ${p.limit}
+        FOR UPDATE SKIP LOCKED)
+    )
+    SELECT id FROM del`;
 }
 
 export function setPaused(
@@ -319,7 +290,8 @@ export function queues(t: Tables, p: { ns: string; now: number; queue?: string }
 const JOB_JSON = sql`jsonb_build_object('id', id, 'queue', queue, 'state', state, 'payload', payload,
   'priority', priority, 'attempt', attempt, 'max_attempts', max_attempts, 'run_at', run_at,
   'created_at', created_at, 'updated_at', updated_at, 'lease_expires_at', lease_expires_at,
-  'finished_at', finished_at, 'idem_key', idem_key, 'result', result, 'last_error', last_error)`;
+  'finished_at', finished_at, 'idem_key', idem_key, 'result', result, 'last_error', last_error,
+  'group_key', nullif(group_key, ''), 'expires_at', expires_at, 'debounce_key', debounce_key)`;
 
 export function get(t: Tables, p: { ns: string; id: string }): SQL {
   return sql`SELECT ${JOB_JSON} AS data FROM ${t.jobs} WHERE ns = ${txt(p.ns)} AND id = ${txt(p.id)}`;

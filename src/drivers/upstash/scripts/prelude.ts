@@ -25,7 +25,7 @@
  *   N:leases          ZSET  every active job of the namespace by lease expiry (reclaim)
  *   N:exp             ZSET  waiting jobs with a deadline, score expiresAt (reclaim's expiry)
  *   N:k:<queue>:<key> STR   idempotency key -> job id
- *   N:db:<queue>:<k>  STR   debounce key -> its last job, a debounce target while that is queued
+ *   N:db:<queue>:<k>  STR   debounce key -> its last job, a debounce target until first leased
  *   N:dbr:<id>        STR   a debounced enqueue's answer, kept 1 h for its re-run (opId given)
  *   N:c:<leaseToken>  STR   ids a claim leased, kept while the lease lasts (claim re-runs)
  *   N:cfg:<kind>, N:cur:<kind>  HASH  named configuration (config-1.ts)
@@ -188,8 +188,9 @@ local function insert(N, ns, now, op, j, defs)
   if dk then
     local owner = redis.call('GET', dk)
     if owner then
-      local f = redis.call('HMGET', jk(N, owner), 's', 'q', 'd')
-      if f[1] == 'queued' and f[2] == q and f[3] == j.d then
+      local f = redis.call('HMGET', jk(N, owner), 's', 'q', 'd', 'a')
+      -- A target only until first leased: a retried job is not merged into (as on Postgres).
+      if f[1] == 'queued' and f[2] == q and f[3] == j.d and f[4] == '0' then
         debounce(N, now, owner, j)
         -- The answer names another job: keep it for a re-run of this call.
         if op ~= '' then redis.call('SET', rk, owner, 'PX', 3600000) end
