@@ -193,6 +193,19 @@ export function flowContract(suite: DriverSuite): void {
       });
     });
 
+    it('prune keeps a group key whose rate state is still ahead', async () => {
+      await settle('q', { groupRate: { limit: 1, periodMs: 10_000, burst: 1 } });
+      await enqueue([job('q', { group: 'a' })]);
+      const got = await claim('q', 1);
+      const held = got.jobs[0]!;
+      await c.d.ack({ ns: c.ns, now: T0, acks: [{ id: held.id, leaseToken: held.leaseToken }] });
+      const cut = T0 + 1;
+      await c.d.prune({ ns: c.ns, now: cut, finishedBefore: cut, deadBefore: cut, limit: 10 });
+      await enqueue([job('q', { group: 'a' })], T0 + 2);
+      expect((await claim('q', 1, T0 + 2)).jobs).toEqual([]);
+      expect((await claim('q', 1, T0 + 10_000)).jobs).toHaveLength(1);
+    });
+
     describe('fairness', () => {
       it('rotates between group keys, least recently served first', async () => {
         const a = Array.from({ length: 3 }, () => job('q', { group: 'a' }));

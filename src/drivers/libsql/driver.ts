@@ -33,6 +33,7 @@ import {
   emptyCounts,
   type FenceError,
   type GetParams,
+  type JobDefaults,
   type JobRecord,
   type JobState,
   type ListParams,
@@ -50,6 +51,7 @@ import {
   type ReplayParams,
 } from '../types.js';
 import * as C from './config.js';
+import { claimStatements, LEASED_RESULT } from './flow.js';
 import { migrate } from './migrate.js';
 import { claimedRow, recordOf } from './rows.js';
 import * as S from './statements.js';
@@ -118,43 +120,48 @@ export class LibsqlDriver implements Driver {
     return this.#run(() => this.client.execute(stmt));
   }
 
-  /** Statements that insert `list` and report which were created; results start at `from`. */
-  #enqueueStmts(ns: string, now: number, list: NewJob[], onlyIf?: S.Condition): InStatement[] {
-    const out: InStatement[] = [];
-    if (!onlyIf)
-      out.push(
-        S.registerQueues(
-          ns,
-          now,
-          list.map((j) => j.queue),
-        ),
-      );
-    out.push(S.insertJobs(ns, now, list, onlyIf));
+  /**
+   * Statements that insert `list`: [ids that already exist (only with debounce keys), the
+   * insert, the idempotency key owners (only with keys)]. `read` maps them back.
+   */
+  #enqueueStmts(
+    ns: string,
+    now: number,
+    list: NewJob[],
+    defaults: JobDefaults,
+    onlyIf?: S.Condition,
+  ): { stmts: InStatement[]; read: (res: ResultSet[]) => EnqueueResult[] } {
+    const stmts: InStatement[] = [];
+    const debounced = list.some((j) => j.debounceKey !== undefined);
+    // A re-sent id that holds its debounce key updates itself: only this read tells it is old.
+    const prior = debounced
+      ? stmts.push(
+          S.existing(
+            ns,
+            list.map((j) => j.id),
+          ),
+        ) - 1
+      : -1;
+    const inserted = stmts.push(S.insertJobs(ns, now, list, defaults, onlyIf)) - 1;
     const owners = S.keyOwners(ns, list);
-    if (owners) out.push(owners);
-    return out;
-  }
-
-  #enqueueResults(list: NewJob[], inserted: ResultSet, owners?: ResultSet): EnqueueResult[] {
-    const created = new Set(inserted.rows.map((r) => String(r.id)));
-    const byKey = new Map<string, string>();
-    for (const r of owners?.rows ?? []) byKey.set(`${r.queue}\0${r.idem_key}`, String(r.id));
-    const seen = new Set<string>();
-    return list.map((j) => {
-      const owner = j.key === undefined ? undefined : byKey.get(`${j.queue}\0${j.key}`);
-      const id = owner ?? j.id;
-      // A batch may carry one key twice: only the first of them was created.
-      const isNew = created.has(id) && id === j.id && !seen.has(id);
-      seen.add(id);
-      return { id, created: isNew };
-    });
+    const owned = owners ? stmts.push(owners) - 1 : -1;
+    return {
+      stmts,
+      read: (res) =>
+        enqueueResults(list, res[inserted]!, prior < 0 ? undefined : res[prior], res[owned]),
+    };
   }
 
   async enqueue(p: EnqueueParams): Promise<EnqueueResult[]> {
     if (!p.jobs.length) return [];
-    const stmts = this.#enqueueStmts(p.ns, p.now, p.jobs);
-    const [, inserted, owners] = await this.#write(stmts);
-    return this.#enqueueResults(p.jobs, inserted!, owners);
+    const register = S.registerQueues(
+      p.ns,
+      p.now,
+      p.jobs.map((j) => j.queue),
+    );
+    const { stmts, read } = this.#enqueueStmts(p.ns, p.now, p.jobs, p.defaults);
+    const res = await this.#write([register, ...stmts]);
+    return read(res.slice(1));
   }
 
   /** Ack statements for a batch: [which exist, the update]. */
@@ -180,23 +187,11 @@ export class LibsqlDriver implements Driver {
 
   async claim(p: ClaimParams): Promise<ClaimResult> {
     const acks = p.acks ?? [];
-    const claim: InStatement = {
-      sql: S.CLAIM,
-      args: {
-        ns: p.ns,
-        queue: p.queue,
-        now: p.now,
-        limit: p.limit,
-        token: p.leaseToken,
-        lease_ms: p.leaseMs ?? null,
-      },
-    };
-    const stmts = acks.length ? [...this.#ackStmts(p.ns, p.now, acks), claim] : [claim];
-    const results = acks.length ? await this.#write(stmts) : [await this.#exec(claim)];
-    const claimed = results[results.length - 1]!.rows.map(claimedRow);
-    claimed.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || cmp(a.id, b.id));
+    const pre = acks.length ? this.#ackStmts(p.ns, p.now, acks) : [];
+    const results = await this.#write([...pre, ...claimStatements(p)]);
+    const leased = results[pre.length + LEASED_RESULT]!.rows.map(claimedRow);
     return {
-      jobs: claimed.map(({ runAt: _, ...job }) => job),
+      jobs: leased.map(({ runAt: _, ...job }) => job),
       acks: acks.length ? this.#ackOutcomes(acks, results[0]!, results[1]!) : [],
     };
   }
@@ -221,30 +216,30 @@ export class LibsqlDriver implements Driver {
       throw new Error('[edgeq] [libsql] follow-up jobs need exactly one ack');
     }
     const stmts = this.#ackStmts(p.ns, p.now, p.acks);
-    if (follow.length) {
-      const a = p.acks[0]!;
-      // Registered before the ack, so the ack is the statement `changes()` looks back at.
-      stmts.splice(
-        1,
-        0,
-        S.registerQueues(
-          p.ns,
-          p.now,
-          follow.map((j) => j.queue),
-        ),
-      );
-      const onlyIf: S.Condition = {
-        sql: `changes() > 0 AND EXISTS (SELECT 1 FROM edgeq_jobs WHERE ns = ? AND id = ? AND state = 'completed' AND lease_token = ? AND finished_at = ?)`,
-        args: [p.ns, a.id, a.leaseToken, p.now],
-      };
-      stmts.push(...this.#enqueueStmts(p.ns, p.now, follow, onlyIf));
+    if (!follow.length) {
+      const [exist, done] = await this.#write(stmts);
+      return { acks: this.#ackOutcomes(p.acks, exist!, done!), enqueued: [] };
     }
-    const res = await this.#write(stmts);
-    const [exist, done] = follow.length ? [res[0]!, res[2]!] : [res[0]!, res[1]!];
-    const acks = this.#ackOutcomes(p.acks, exist, done);
-    const enqueued =
-      follow.length && acks[0]?.ok ? this.#enqueueResults(follow, res[3]!, res[4]) : [];
-    return { acks, enqueued };
+    if (!p.defaults) throw new Error('[edgeq] [libsql] follow-up jobs need defaults');
+    const a = p.acks[0]!;
+    // Registered before the ack, so the ack is the statement `changes()` looks back at.
+    stmts.splice(
+      1,
+      0,
+      S.registerQueues(
+        p.ns,
+        p.now,
+        follow.map((j) => j.queue),
+      ),
+    );
+    const onlyIf: S.Condition = {
+      sql: `changes() > 0 AND EXISTS (SELECT 1 FROM edgeq_jobs WHERE ns = ? AND id = ? AND state = 'completed' AND lease_token = ? AND finished_at = ?)`,
+      args: [p.ns, a.id, a.leaseToken, p.now],
+    };
+    const enq = this.#enqueueStmts(p.ns, p.now, follow, p.defaults, onlyIf);
+    const res = await this.#write([...stmts, ...enq.stmts]);
+    const acks = this.#ackOutcomes(p.acks, res[0]!, res[2]!);
+    return { acks, enqueued: acks[0]?.ok ? enq.read(res.slice(3)) : [] };
   }
 
   async nack(p: NackParams): Promise<NackResult> {
@@ -260,7 +255,7 @@ export class LibsqlDriver implements Driver {
           dead: p.dead ? 1 : 0,
           retry_at: p.retryAt ?? null,
           error: p.error ?? null,
-          ...S.backoffArgs(p.backoff),
+          ...S.backoffArgs(p.backoff, p.draw),
         },
       },
     ]);
@@ -272,17 +267,18 @@ export class LibsqlDriver implements Driver {
   }
 
   async reclaim(p: ReclaimParams): Promise<ReclaimResult> {
-    const rs = await this.#exec({
-      sql: S.reclaim(p.ns === undefined),
-      args: {
-        now: p.now,
-        limit: p.limit,
-        ...S.backoffArgs(p.backoff),
-        ...(p.ns === undefined ? {} : { ns: p.ns }),
+    const all = p.ns === undefined;
+    const scope: Record<string, string> = all ? {} : { ns: p.ns! };
+    // Deadlines first: a lease put back below is a job that was leased in time.
+    const [expired, leases] = await this.#write([
+      { sql: S.expire(all), args: { now: p.now, limit: p.limit, ...scope } },
+      {
+        sql: S.reclaim(all),
+        args: { now: p.now, limit: p.limit, ...S.backoffArgs(p.backoff, p.draw), ...scope },
       },
-    });
-    const dead = rs.rows.filter((r) => r.state === 'dead').length;
-    return { requeued: rs.rows.length - dead, dead };
+    ]);
+    const dead = leases!.rows.filter((r) => r.state === 'dead').length;
+    return { requeued: leases!.rows.length - dead, dead, expired: expired!.rows.length };
   }
 
   async get(p: GetParams): Promise<JobRecord | null> {
@@ -371,16 +367,23 @@ export class LibsqlDriver implements Driver {
   }
 
   async prune(p: PruneParams): Promise<{ pruned: number }> {
-    const rs = await this.#exec({
-      sql: S.prune(p.ns === undefined),
-      args: {
-        finished_before: p.finishedBefore,
-        dead_before: p.deadBefore,
-        limit: p.limit,
-        ...(p.ns === undefined ? {} : { ns: p.ns }),
+    const except = p.exceptQueues ?? [];
+    const scope: Record<string, string> = p.ns === undefined ? {} : { ns: p.ns };
+    const [jobsGone] = await this.#write([
+      {
+        sql: S.prune(p.ns === undefined, p.queue !== undefined, except.length),
+        args: {
+          finished_before: p.finishedBefore,
+          dead_before: p.deadBefore,
+          limit: p.limit,
+          ...scope,
+          ...(p.queue === undefined ? {} : { queue: p.queue }),
+          ...Object.fromEntries(except.map((q, i) => [`x${i}`, q])),
+        },
       },
-    });
-    return { pruned: rs.rowsAffected };
+      { sql: S.pruneKeys(p.ns === undefined), args: { ...scope, now: p.now } },
+    ]);
+    return { pruned: jobsGone!.rowsAffected };
   }
 
   async putConfig(p: PutConfigParams): Promise<void> {
@@ -411,12 +414,48 @@ export class LibsqlDriver implements Driver {
   }
 }
 
-function fence(exist: ResultSet): FenceError {
-  return exist.rows.length ? 'lease_lost' : 'not_found';
+/**
+ * What each job of an insert became. `inserted` returns the rows inserted and the waiting jobs
+ * a debounce key updated; `prior` (with debounce keys) the ids that existed before; `owners` the
+ * holders of idempotency keys.
+ */
+function enqueueResults(
+  list: NewJob[],
+  inserted: ResultSet,
+  prior?: ResultSet,
+  owners?: ResultSet,
+): EnqueueResult[] {
+  const old = new Set(prior?.rows.map((r) => String(r.id)));
+  const returned = new Set(inserted.rows.map((r) => String(r.id)));
+  const byKey = new Map<string, string>();
+  for (const r of owners?.rows ?? []) byKey.set(`${r.queue}\0${r.idem_key}`, String(r.id));
+  // Every row of one statement that met a debounce key ended on the same waiting job.
+  const byDebounce = new Map<string, string>();
+  for (const r of inserted.rows) {
+    if (r.debounce_key != null) byDebounce.set(`${r.queue}\0${r.debounce_key}`, String(r.id));
+  }
+  const seen = new Set<string>();
+  return list.map((j) => {
+    if (j.debounceKey !== undefined) {
+      const holder = byDebounce.get(`${j.queue}\0${j.debounceKey}`) ?? j.id;
+      const isNew = holder === j.id && returned.has(j.id) && !old.has(j.id) && !seen.has(j.id);
+      seen.add(holder);
+      if (isNew) return { id: j.id, created: true };
+      return returned.has(holder)
+        ? { id: holder, created: false, debounced: true }
+        : { id: holder, created: false };
+    }
+    const owner = j.key === undefined ? undefined : byKey.get(`${j.queue}\0${j.key}`);
+    const id = owner ?? j.id;
+    // A batch may carry one key twice: only the first of them was created.
+    const isNew = returned.has(id) && id === j.id && !seen.has(id);
+    seen.add(id);
+    return { id, created: isNew };
+  });
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function fence(exist: ResultSet): FenceError {
+  return exist.rows.length ? 'lease_lost' : 'not_found';
 }
 
 function isBusy(err: unknown): boolean {

@@ -34,10 +34,15 @@ export function libsqlDriver(config: LibsqlDriverConfig): LibsqlDriver {
   if ('client' in config) {
     return new LibsqlDriver({ client: config.client, local: config.local ?? false });
   }
+  const local = localKind(config.url);
   const client = createClient({
     url: config.url,
     ...(config.authToken ? { authToken: config.authToken } : {}),
     timeout: config.busyTimeoutMs ?? 5_000,
+    // The remote client queues calls beyond `concurrency` (default 20) in one isolate-wide queue;
+    // in a Worker a queued call would wait on, and then run its fetch in, another request's I/O
+    // context, which workerd cancels as hung. Each call is one request: let them all go.
+    ...(local ? {} : { concurrency: Number.POSITIVE_INFINITY }),
   });
-  return new LibsqlDriver({ client, local: localKind(config.url) });
+  return new LibsqlDriver({ client, local });
 }

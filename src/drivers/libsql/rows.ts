@@ -7,5 +7,5 @@ import type { JobRow } from './tables.js';
 export const claimedRow = (r: Row) => claimedFromRow(r);
 
 export function recordOf(r: JobRow, now: number): JobRecord {
-  return jobRecord({ ...r, key: r.idemKey }, now);
+  return jobRecord({ ...r, key: r.idemKey, group: r.groupKey }, now);
 }

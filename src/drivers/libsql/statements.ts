@@ -5,12 +5,28 @@
  * a read of the same snapshot (why a fenced call failed), so it costs one round trip.
  */
 import type { InStatement } from '@libsql/client';
-import type { Backoff, NewJob } from '../types.js';
+import type { BackoffPolicy, JobDefaults, NewJob } from '../types.js';
 
-/** Retry delay computed in SQL from the row's own attempt count; equals `backoffDelay`. */
-const BACKOFF = `CAST(min(:bmax, :bbase * (1 << min(max(attempt - 1, 0), 30))) * :bfactor AS INTEGER)`;
+/** The job's own retry policy, else the call's (:backoff, JSON). */
+const POLICY = 'coalesce(backoff, :backoff)';
+const ATTEMPT = 'max(attempt, 1)';
 
-export const backoffArgs = (b: Backoff) => ({ bbase: b.baseMs, bmax: b.maxMs, bfactor: b.factor });
+/**
+ * Retry delay computed in SQL from the row's own attempt count and policy; equals
+ * `backoffDelay`: a `delaysMs` list (last entry repeats), or exponential with jitter scaled by
+ * :draw. Doubles as in TypeScript; CAST truncates, which is floor for delays >= 0.
+ */
+const BACKOFF = `(CASE WHEN json_type(${POLICY}, '$.delaysMs') = 'array'
+  THEN coalesce(json_extract(${POLICY}, '$.delaysMs[' ||
+    (min(${ATTEMPT}, max(json_array_length(${POLICY}, '$.delaysMs'), 1)) - 1) || ']'), 0)
+  ELSE CAST(min(json_extract(${POLICY}, '$.maxMs'),
+      json_extract(${POLICY}, '$.baseMs') * 1.0 * (1 << min(${ATTEMPT} - 1, 30)))
+    * (1 - coalesce(json_extract(${POLICY}, '$.jitter'), 0) * :draw) AS INTEGER) END)`;
+
+export const backoffArgs = (b: BackoffPolicy, draw: number) => ({
+  backoff: JSON.stringify(b),
+  draw,
+});
 
 /** A positional-parameter SQL condition. */
 export interface Condition {
@@ -19,31 +35,49 @@ export interface Condition {
 }
 
 const JOB_COLS =
-  'ns, id, queue, state, payload, priority, attempt, max_attempts, run_at, lease_ms, idem_key, created_at, updated_at';
+  'ns, id, queue, state, payload, priority, attempt, max_attempts, run_at, lease_ms, idem_key, group_key, expires_at, debounce_key, debounce_slot, backoff, created_at, updated_at';
 
-/** Multi-row insert; rows that hit an existing id or idempotency key are skipped, not returned. */
+/**
+ * Multi-row insert. Each job's maxAttempts, leaseMs and backoff fall back to its queue's stored
+ * settings (config kind `queue`, joined here) and then to `defaults`. A job whose debounce key
+ * is held by a job still waiting for its first attempt updates that job instead (returned with
+ * its id); rows that hit an existing id or idempotency key are skipped, not returned.
+ */
 export function insertJobs(
   ns: string,
   now: number,
   list: NewJob[],
+  defaults: JobDefaults,
   onlyIf?: Condition,
 ): InStatement {
   const args: (string | number | null)[] = [];
   const rows = list.map((j) => {
-    args.push(ns, j.id, j.queue, j.payload, j.priority, j.maxAttempts, j.runAt, j.leaseMs);
-    args.push(j.key ?? null, now, now);
-    return `(?, ?, ?, 'queued', ?, ?, 0, ?, ?, ?, ?, ?, ?)`;
+    args.push(ns, j.id, j.queue, j.payload, j.priority, j.maxAttempts ?? null, j.runAt);
+    args.push(j.leaseMs ?? null, j.key ?? null, j.group ?? null, j.expiresAt ?? null);
+    args.push(j.debounceKey ?? null, j.backoff ? JSON.stringify(j.backoff) : null);
+    return '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
   });
-  // `SELECT ... FROM (VALUES ...) WHERE <cond>` lets a follow-up insert depend on its ack.
-  if (!onlyIf) {
-    return {
-      sql: `INSERT INTO edgeq_jobs (${JOB_COLS}) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING RETURNING id`,
-      args,
-    };
-  }
+  const setting = (path: string) => `json_extract(s.v, '$.${path}')`;
+  // VALUES drives the LEFT JOIN, so rows are inserted in batch order (the first of a key wins).
+  // `WHERE` is required: without it `ON CONFLICT` would parse as the join's constraint.
   return {
-    sql: `INSERT INTO edgeq_jobs (${JOB_COLS}) SELECT * FROM (VALUES ${rows.join(', ')}) WHERE ${onlyIf.sql} ON CONFLICT DO NOTHING RETURNING id`,
-    args: [...args, ...onlyIf.args],
+    sql: `INSERT INTO edgeq_jobs (${JOB_COLS})
+  SELECT v.column1, v.column2, v.column3, 'queued', v.column4, v.column5, 0,
+    coalesce(v.column6, ${setting('maxAttempts')}, ?), v.column7,
+    coalesce(v.column8, ${setting('leaseMs')}, ?), v.column9, v.column10, v.column11, v.column12, v.column12,
+    coalesce(v.column13, ${setting('backoff')}), ?, ?
+  FROM (VALUES ${rows.join(', ')}) AS v
+  LEFT JOIN (SELECT name, CASE WHEN json_valid(value) THEN value END AS v FROM edgeq_config
+    WHERE kind = 'queue' AND ns = ?) AS s ON s.name = v.column3
+  WHERE ${onlyIf ? onlyIf.sql : 'true'}
+  ON CONFLICT (ns, queue, debounce_slot)
+    WHERE debounce_slot IS NOT NULL AND state = 'queued' AND attempt = 0
+    DO UPDATE SET payload = excluded.payload, priority = excluded.priority,
+      run_at = excluded.run_at, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+  ON CONFLICT DO NOTHING
+  RETURNING id, queue, debounce_key`,
+    // Positional parameters bind in text order: the SELECT list's four, the rows, the join's ns.
+    args: [defaults.maxAttempts, defaults.leaseMs, now, now, ...args, ns, ...(onlyIf?.args ?? [])],
   };
 }
 
@@ -100,21 +134,6 @@ export function ackJobs(
   };
 }
 
-/**
- * Leases up to :limit due jobs. The inner SELECT walks edgeq_jobs_claim in claim order; the whole
- * UPDATE runs under SQLite's single writer, so two claimers can never take the same row.
- */
-export const CLAIM = `UPDATE edgeq_jobs
-  SET state = 'active', attempt = attempt + 1, lease_token = :token,
-      lease_expires_at = :now + coalesce(:lease_ms, lease_ms), updated_at = :now
-  WHERE rowid IN (
-    SELECT rowid FROM edgeq_jobs
-    WHERE ns = :ns AND queue = :queue AND state = 'queued' AND run_at <= :now
-    ORDER BY priority DESC, run_at, id
-    LIMIT :limit)
-  AND NOT EXISTS (SELECT 1 FROM edgeq_queues WHERE ns = :ns AND name = :queue AND paused = 1)
-  RETURNING id, queue, payload, priority, attempt, max_attempts, run_at, lease_token, lease_expires_at, created_at`;
-
 export const EXTEND = `UPDATE edgeq_jobs SET lease_expires_at = :now + :lease_ms, updated_at = :now
   WHERE ns = :ns AND id = :id AND state = 'active' AND lease_token = :token
   RETURNING lease_expires_at`;
@@ -170,11 +189,43 @@ export function replay(ids: number | undefined): string {
   RETURNING id`;
 }
 
-export function prune(allNamespaces: boolean): string {
+/**
+ * Waiting jobs past their deadline die (`expired`); same namespace scope as `reclaim`. Pinned to
+ * the deadline index: by `ns` alone the planner would walk every waiting job of the namespace.
+ */
+export function expire(allNamespaces: boolean): string {
   const scope = allNamespaces ? '' : 'AND ns = :ns';
+  return `UPDATE edgeq_jobs SET state = 'dead', last_error = 'expired', finished_at = :now,
+    updated_at = :now
+  WHERE rowid IN (
+    SELECT rowid FROM edgeq_jobs INDEXED BY edgeq_jobs_deadline
+    WHERE expires_at IS NOT NULL AND state = 'queued' AND expires_at <= :now ${scope}
+    LIMIT :limit)
+  RETURNING id`;
+}
+
+/**
+ * Flow state of group keys with nothing waiting and nothing leased (live or expired), so it stays
+ * bounded by the keys in use; same namespace scope as `prune`.
+ */
+export function pruneKeys(allNamespaces: boolean): string {
+  const scope = allNamespaces ? '' : 'AND k.ns = :ns';
+  // A key whose rate state is still ahead of now keeps it, or it could pass its groupRate.
+  return `DELETE FROM edgeq_flow_keys AS k WHERE k.waiting = 0 AND k.tat <= :now ${scope}
+    AND NOT EXISTS (SELECT 1 FROM edgeq_jobs a WHERE a.ns = k.ns AND a.queue = k.queue
+      AND a.group_key IS nullif(k.group_key, '') AND a.state = 'active')`;
+}
+
+/** Finished jobs past retention; `queue` only, or all but `except` (named :x0, :x1, ...). */
+export function prune(allNamespaces: boolean, queue: boolean, except: number): string {
+  const scope = allNamespaces ? '' : 'AND ns = :ns';
+  const one = queue ? 'AND queue = :queue' : '';
+  const others = except
+    ? `AND queue NOT IN (${Array.from({ length: except }, (_, i) => `:x${i}`).join(', ')})`
+    : '';
   return `DELETE FROM edgeq_jobs WHERE rowid IN (
     SELECT rowid FROM edgeq_jobs
-    WHERE finished_at IS NOT NULL ${scope}
+    WHERE finished_at IS NOT NULL ${scope} ${one} ${others}
       AND ((state IN ('completed', 'cancelled') AND finished_at < :finished_before)
         OR (state = 'dead' AND finished_at < :dead_before))
     LIMIT :limit)`;

@@ -2,7 +2,7 @@
  * drizzle-orm view of the schema in ./migrations (the SQL there is the source of truth; these
  * definitions type the reads). Column names match the SQL exactly.
  */
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const jobs = sqliteTable('edgeq_jobs', {
   ns: text('ns').notNull(),
@@ -20,6 +20,11 @@ export const jobs = sqliteTable('edgeq_jobs', {
   leaseToken: text('lease_token'),
   leaseExpiresAt: integer('lease_expires_at'),
   idemKey: text('idem_key'),
+  groupKey: text('group_key'),
+  expiresAt: integer('expires_at'),
+  debounceKey: text('debounce_key'),
+  /** The job's own BackoffPolicy, JSON. */
+  backoff: text('backoff'),
   result: text('result'),
   lastError: text('last_error'),
   createdAt: integer('created_at').notNull(),
@@ -32,6 +37,8 @@ export const queues = sqliteTable('edgeq_queues', {
   name: text('name').notNull(),
   paused: integer('paused').notNull(),
   createdAt: integer('created_at').notNull(),
+  tat: real('tat').notNull(),
+  serve: integer('serve').notNull(),
 });
 
 export type JobRow = typeof jobs.$inferSelect;
