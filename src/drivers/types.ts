@@ -170,7 +170,8 @@ export interface RateLimit {
  * Fairness (always, limits or not): a claim rotates between the group keys that have due jobs,
  * least recently served first (jobs without a group are one more key, ''), taking one job per key
  * per round; within a key, priority then run time then FIFO. Ties between never-served keys go
- * by key order.
+ * by key order. A claim that serves only jobs without a group records nothing, so claims on a
+ * queue with no grouped jobs keep no rotation state.
  */
 export interface FlowLimits {
   concurrency?: number;

@@ -134,16 +134,12 @@ export function settingsView(s: QueueSettings): QueueSettingsInput {
   return out;
 }
 
-/** Stored settings from a config value; a value that does not parse reads as none. */
+/** Stored settings from a config value (written normalized); one that does not parse is none. */
 export function decodeSettings(value: string): QueueSettings {
   try {
-    return normalizeSettingsStored(JSON.parse(value));
+    const v: unknown = JSON.parse(value);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as QueueSettings) : {};
   } catch {
     return {};
   }
-}
-
-/** Stored values are already normalized; keep only the known fields. */
-function normalizeSettingsStored(v: QueueSettings): QueueSettings {
-  return typeof v === 'object' && v !== null ? v : {};
 }

@@ -37,6 +37,8 @@ export function flowContract(suite: DriverSuite): void {
       });
     const settle = (queue: string, s: QueueSettings) =>
       c.d.putConfig({ ns: c.ns, now: T0, kind: 'queue', name: queue, value: JSON.stringify(s) });
+    const nack = (id: string, leaseToken: string, now = T0) =>
+      c.d.nack({ ns: c.ns, now, id, leaseToken, ...RETRY });
     const ids = (r: { jobs: { id: string }[] }) => r.jobs.map((j) => j.id);
     const groupsOf = (r: { jobs: { group?: string }[] }) => r.jobs.map((j) => j.group ?? '');
 
@@ -59,7 +61,7 @@ export function flowContract(suite: DriverSuite): void {
             const again = await c.d.claim({ ns: c.ns, now, queue: 'q', limit: 1, leaseToken: t });
             expect(ids(again)).toEqual([a.id]);
           }
-          const n = await c.d.nack({ ns: c.ns, now, id: a.id, leaseToken: t, ...RETRY });
+          const n = await nack(a.id, t, now);
           if (!n.ok || n.state !== 'queued') throw new Error(`unexpected ${JSON.stringify(n)}`);
           delays.push(n.runAt - now);
           now = n.runAt;
@@ -74,13 +76,7 @@ export function flowContract(suite: DriverSuite): void {
         expect(rec?.maxAttempts).toBe(DEFAULTS.maxAttempts);
         const got = await claim('q', 1);
         expect(got.jobs[0]?.leaseExpiresAt).toBe(T0 + DEFAULTS.leaseMs);
-        const n = await c.d.nack({
-          ns: c.ns,
-          now: T0,
-          id: a.id,
-          leaseToken: got.jobs[0]!.leaseToken,
-          ...RETRY,
-        });
+        const n = await nack(a.id, got.jobs[0]!.leaseToken);
         expect(n).toEqual({ ok: true, state: 'queued', runAt: T0 + 1_000 });
       });
 
@@ -88,13 +84,7 @@ export function flowContract(suite: DriverSuite): void {
         const a = job('q', { backoff: { baseMs: 10, maxMs: 1_000, jitter: 0 } });
         await enqueue([a]);
         const got = await claim('q', 1);
-        const n = await c.d.nack({
-          ns: c.ns,
-          now: T0,
-          id: a.id,
-          leaseToken: got.jobs[0]!.leaseToken,
-          ...RETRY,
-        });
+        const n = await nack(a.id, got.jobs[0]!.leaseToken);
         expect(n).toEqual({ ok: true, state: 'queued', runAt: T0 + 10 });
       });
 
@@ -105,6 +95,25 @@ export function flowContract(suite: DriverSuite): void {
         const r = await c.d.reclaim({ ns: c.ns, now: T0 + 2_000, limit: 10, ...RETRY });
         expect(r).toEqual({ requeued: 1, dead: 0, expired: 0 });
         expect((await c.d.get({ ns: c.ns, now: T0, id: a.id }))?.runAt).toBe(T0 + 2_050);
+      });
+
+      it('applies a limit set after plain claims on the queue', async () => {
+        await enqueue([job('q')]);
+        expect((await claim('q', 5)).jobs).toHaveLength(1);
+        await settle('q', { concurrency: 2 });
+        await enqueue([job('q'), job('q'), job('q')]);
+        expect((await claim('q', 5)).jobs).toHaveLength(1);
+        expect((await claim('q', 5)).jobs).toEqual([]);
+        await enqueue([job('r')]);
+        expect((await claim('r', 5)).jobs).toHaveLength(1);
+        // Claims that served only ungrouped jobs recorded nothing: '' is never served yet.
+        await enqueue([
+          job('r', { group: 'b' }),
+          job('r', { group: 'b' }),
+          job('r'),
+          job('r', { group: 'a' }),
+        ]);
+        expect(groupsOf(await claim('r', 5))).toEqual(['', 'a', 'b', 'b']);
       });
 
       it('limits passed by the caller win over stored ones', async () => {
@@ -296,13 +305,7 @@ export function flowContract(suite: DriverSuite): void {
         const first = job('q', { debounceKey: 'u2' });
         await enqueue([first]);
         const got = await claim('q', 1);
-        const n = await c.d.nack({
-          ns: c.ns,
-          now: T0,
-          id: first.id,
-          leaseToken: got.jobs[0]!.leaseToken,
-          ...RETRY,
-        });
+        const n = await nack(first.id, got.jobs[0]!.leaseToken);
         expect(n.ok).toBe(true);
         const next = job('q', { debounceKey: 'u2', runAt: T0 + 10 });
         expect(await enqueue([next])).toEqual([{ id: next.id, created: true }]);

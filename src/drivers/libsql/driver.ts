@@ -20,6 +20,7 @@ import {
   type CancelParams,
   type CancelResult,
   type Capabilities,
+  type ClaimedJob,
   type ClaimParams,
   type ClaimResult,
   type ConfigEntry,
@@ -51,6 +52,7 @@ import {
   type ReplayParams,
 } from '../types.js';
 import * as C from './config.js';
+import { fastClaim, needsFlow } from './fast-claim.js';
 import { claimStatements, LEASED_RESULT } from './flow.js';
 import { migrate } from './migrate.js';
 import { claimedRow, recordOf } from './rows.js';
@@ -185,15 +187,33 @@ export class LibsqlDriver implements Driver {
     });
   }
 
+  /** Queues (`ns \0 queue`) whose last claim found no flow control needed (./fast-claim.ts). */
+  readonly #plain = new Set<string>();
+
   async claim(p: ClaimParams): Promise<ClaimResult> {
     const acks = p.acks ?? [];
     const pre = acks.length ? this.#ackStmts(p.ns, p.now, acks) : [];
-    const results = await this.#write([...pre, ...claimStatements(p)]);
-    const leased = results[pre.length + LEASED_RESULT]!.rows.map(claimedRow);
-    return {
-      jobs: leased.map(({ runAt: _, ...job }) => job),
-      acks: acks.length ? this.#ackOutcomes(acks, results[0]!, results[1]!) : [],
-    };
+    const outcomes = (r: ResultSet[]) => (acks.length ? this.#ackOutcomes(acks, r[0]!, r[1]!) : []);
+    const key = `${p.ns}\0${p.queue}`;
+    if (this.#plain.has(key)) {
+      const results = await this.#write([...pre, fastClaim(p), needsFlow(p)]);
+      if (!flowNeeded(results)) {
+        // RETURNING order is unspecified: sort into claim order.
+        const rows = results[pre.length]!.rows.map(claimedRow);
+        rows.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : 1));
+        return { jobs: rows.map(({ runAt: _, ...job }) => job), acks: outcomes(results) };
+      }
+      // The queue changed over (a limit set, a grouped job enqueued): the guard leased nothing.
+      this.#plain.delete(key);
+      const flow = await this.#write([...claimStatements(p), needsFlow(p)]);
+      return { jobs: leasedJobs(flow[LEASED_RESULT]!), acks: outcomes(results) };
+    }
+    const results = await this.#write([...pre, ...claimStatements(p), needsFlow(p)]);
+    if (!flowNeeded(results)) {
+      if (this.#plain.size >= 10_000) this.#plain.clear();
+      this.#plain.add(key);
+    }
+    return { jobs: leasedJobs(results[pre.length + LEASED_RESULT]!), acks: outcomes(results) };
   }
 
   async extend(p: ExtendParams): Promise<ExtendResult> {
@@ -465,3 +485,12 @@ function isBusy(err: unknown): boolean {
 }
 
 export type { Row };
+
+/** The last statement of a claim batch is `needsFlow`. */
+function flowNeeded(results: ResultSet[]): boolean {
+  return Number(results[results.length - 1]!.rows[0]?.flow) === 1;
+}
+
+function leasedJobs(rs: ResultSet): ClaimedJob[] {
+  return rs.rows.map(claimedRow).map(({ runAt: _, ...job }) => job);
+}

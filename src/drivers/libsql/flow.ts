@@ -107,7 +107,8 @@ UPDATE edgeq_flow_keys SET
     tat = (SELECT CASE WHEN s.g <> '' AND lim.gl IS NOT NULL
       THEN ${advance('lim.gl', 'lim.gp', 'lim.gb', 'edgeq_flow_keys.tat', 's.n')} ELSE edgeq_flow_keys.tat END
       FROM s, lim WHERE s.g = edgeq_flow_keys.group_key)
-  WHERE ns = :ns AND queue = :queue AND group_key IN (SELECT g FROM s)`;
+  WHERE ns = :ns AND queue = :queue AND group_key IN (SELECT g FROM s)
+    AND (group_key <> '' OR EXISTS (SELECT 1 FROM s WHERE g <> ''))`;
 
 const SERVE_QUEUE = `WITH ${LIM},
   s AS (SELECT count(*) AS n FROM edgeq_claim_pick WHERE token = :token)

@@ -76,12 +76,13 @@ export function takeFair(p: {
     const head = next.next();
     if (!head.done) keys.push({ key, next, room: keyRoom, head: head.value });
   }
-  const served = (k: string) => flow.keys.get(k)?.lastServed ?? 0;
-  keys.sort((a, b) => served(a.key) - served(b.key) || (a.key < b.key ? -1 : 1));
+  const lastServed = (k: string) => flow.keys.get(k)?.lastServed ?? 0;
+  keys.sort((a, b) => lastServed(a.key) - lastServed(b.key) || (a.key < b.key ? -1 : 1));
 
   // Round-robin: one job per key per round, least recently served key first.
   const taken: StoredJob[] = [];
   const counts = new Map<string, number>();
+  const served = new Map<string, number>();
   let open = keys;
   while (taken.length < room && open.length > 0) {
     const still: typeof keys = [];
@@ -91,13 +92,19 @@ export function takeFair(p: {
       const n = (counts.get(k.key) ?? 0) + 1;
       counts.set(k.key, n);
       flow.serve += 1;
-      const state = flow.keys.get(k.key) ?? { tat: 0, lastServed: 0 };
-      state.lastServed = flow.serve;
-      flow.keys.set(k.key, state);
+      served.set(k.key, flow.serve);
       const after = k.next.next();
       if (n < k.room && !after.done) still.push({ ...k, head: after.value });
     }
     open = still;
+  }
+  // A claim that served only jobs without a group records nothing: plain claims keep no state.
+  if (!(served.size === 1 && served.has(''))) {
+    for (const [key, n] of served) {
+      const state = flow.keys.get(key) ?? { tat: 0, lastServed: 0 };
+      state.lastServed = n;
+      flow.keys.set(key, state);
+    }
   }
   if (limits.rate && taken.length > 0) {
     flow.tat = rateAdvance(limits.rate, flow.tat, now, taken.length);
@@ -105,7 +112,8 @@ export function takeFair(p: {
   if (limits.groupRate) {
     for (const [key, n] of counts) {
       if (key === '') continue;
-      const state = flow.keys.get(key)!;
+      const state = flow.keys.get(key) ?? { tat: 0, lastServed: 0 };
+      flow.keys.set(key, state);
       state.tat = rateAdvance(limits.groupRate, state.tat, now, n);
     }
   }

@@ -179,7 +179,8 @@ BEGIN
       SELECT p_ns, p_queue, per.k,
         CASE WHEN per.k = '' THEN 0 ELSE {{schema}}.rate_advance(v_grate, 0, p_now, per.taken) END,
         v_serve + per.last
-      FROM per
+      -- A claim that served only jobs without a group records nothing, as the plain path does.
+      FROM per WHERE per.k <> '' OR EXISTS (SELECT 1 FROM per p2 WHERE p2.k <> '')
       ON CONFLICT (ns, queue, group_key) DO UPDATE SET
         tat = CASE WHEN g.group_key = '' THEN g.tat
           ELSE {{schema}}.rate_advance(v_grate, g.tat, p_now, (SELECT per.taken FROM per WHERE per.k = g.group_key)) END,

@@ -88,8 +88,11 @@ local function take(N, q, now, limit, limits)
   end
 
   for _, g in ipairs(empty) do redis.call('ZREM', rot, g) end
+  -- A claim that served only jobs without a group records nothing (as every driver does).
+  local plain = #order == 1 and order[1].g == ''
   for _, k in ipairs(order) do
     local s = served[k.g]
+    if plain then s = tonumber(redis.call('HGET', flow, 's:') or '0') end
     redis.call('HSET', flow, 's:' .. k.g, S(s))
     if redis.call('EXISTS', k.w) == 1 then
       redis.call('ZADD', rot, s, k.g)
