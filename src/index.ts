@@ -6,7 +6,7 @@
  */
 export { runTick, type TickResult } from './cron/tick.js';
 export type * from './drivers/types.js';
-export { backoffDelay } from './drivers/types.js';
+export { backoffDelay, rateAdvance, rateAllowance } from './drivers/types.js';
 export { EdgeqError, type ErrorCode } from './errors.js';
 export { type AppOptions, createApp } from './handlers/app.js';
 export {
@@ -44,7 +44,9 @@ export {
   type AckInput,
   createRuntime,
   type JobInput,
+  type QueueSettingsView,
   Runtime,
   type RuntimeOptions,
 } from './runtime/runtime.js';
+export { normalizeSettings, type QueueSettingsInput } from './runtime/settings.js';
 export type { ClaimedView, JobView } from './runtime/views.js';

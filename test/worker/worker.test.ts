@@ -581,4 +581,21 @@ describe('Worker with UPSTASH_REDIS_REST_*: Upstash REST to the real Redis', () 
     await fireScheduled(mf);
     expect((await call(mf, 'GET', '/v1/queues/redis')).json.counts.completed).toBe(1);
   });
+
+  it('queue settings stored through the Worker limit its claims, one REST request each', async () => {
+    const put = await call(mf, 'PUT', '/v1/queues/limited', {
+      concurrency: 2,
+      groupConcurrency: 1,
+    });
+    expect(put.json.settingsSource).toBe('stored');
+    const jobs = [{ group: 'a' }, { group: 'a' }, { group: 'b' }, { group: 'c' }];
+    await call(mf, 'POST', '/v1/queues/limited/jobs', { jobs });
+    const before = upstash.requests;
+    const first = await call(mf, 'POST', '/v1/queues/limited/claim', { limit: 10 });
+    expect(upstash.requests - before).toBe(1);
+    expect(first.json.jobs.map((j: { group: string }) => j.group)).toEqual(['a', 'b']);
+    expect((await call(mf, 'POST', '/v1/queues/limited/claim', { limit: 10 })).json.jobs).toEqual(
+      [],
+    );
+  });
 });

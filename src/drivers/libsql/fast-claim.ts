@@ -4,11 +4,13 @@
  * the same statement by that very condition, so it can never lease past a limit.
  *
  * Why a second path: SQLite compiles every statement afresh (the client caches none), and the
- * fair-pick statement of ./flow.ts costs ~0.7 ms to compile, 4x the whole plain claim. The driver
- * remembers per queue which path the store last asked for (`NEEDS_FLOW`, read in the same
- * batch), so a queue costs one round trip per claim either way. Only when a queue changes over
- * to needing flow (a limit set, a grouped job enqueued) does the next claim in each process find
- * the guard closed and run the flow batch as a second round trip, once.
+ * fair-pick statement of ./flow.ts costs ~0.7 ms to compile, more than the whole plain claim.
+ * The driver remembers per queue which path the store last asked for (`NEEDS_FLOW`, read in the
+ * same batch), so a queue costs one round trip per claim either way. Only when a queue changes
+ * over to needing flow (a limit set, a grouped job enqueued) does the next claim in each process
+ * find the guard closed and run the flow batch as a second round trip, once. On a local file,
+ * where a call costs microseconds, the plain claim runs alone (autocommit) and only an empty one
+ * is followed by the `NEEDS_FLOW` read.
  */
 import type { InStatement } from '@libsql/client';
 import type { ClaimParams } from '../types.js';

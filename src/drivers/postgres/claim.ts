@@ -11,7 +11,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { FlowLimits } from '../types.js';
-import { big, settingsOf, type Tables, txt } from './statements.js';
+import { big, type Tables, txt } from './statements.js';
 
 export interface ClaimInput {
   ns: string;
@@ -36,12 +36,7 @@ export function claimParts(t: Tables, p: ClaimInput): { ctes: [string, SQL][]; s
     ctes: [
       [
         'mode',
-        sql`SELECT v,
-            NOT EXISTS (SELECT 1 FROM ${t.queues} q WHERE q.ns = ${ns} AND q.name = ${queue} AND q.paused) AS go,
-            jsonb_exists_any(v, ARRAY['concurrency', 'rate', 'groupConcurrency', 'groupRate'])
-              OR EXISTS (SELECT 1 FROM ${t.jobs} g WHERE g.ns = ${ns} AND g.queue = ${queue}
-                AND g.state = 'queued' AND g.group_key > '') AS flow
-          FROM (SELECT coalesce(${given}::jsonb, ${settingsOf(t, p.ns, queue)}, '{}'::jsonb) AS v) l`,
+        sql`SELECT m.v, m.go, m.flow FROM ${t.fn('claim_mode')}(${ns}, ${queue}, ${given}::jsonb) m`,
       ],
       [
         'picked',
