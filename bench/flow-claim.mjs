@@ -64,7 +64,7 @@ async function open(dist, name, tag, upstash) {
   }
   if (name === 'postgres') {
     const { postgresDriver, pgTransport } = await mod('drivers/postgres/index.js');
-    const schema = `edgeq_bench_flow_${tag.replace(/[^a-z0-9_]/g, "_")}`;
+    const schema = `edgeq_bench_flow_${tag.replace(/[^a-z0-9_]/g, '_')}`;
     const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     const driver = postgresDriver({ transport: pgTransport(PG_URL), schema });
@@ -76,7 +76,7 @@ async function open(dist, name, tag, upstash) {
       },
     };
   }
-  const prefix = `{edgeqbench-${tag.replace(/[^a-z0-9_]/g, "_")}}`;
+  const prefix = `{edgeqbench-${tag.replace(/[^a-z0-9_]/g, '_')}}`;
   const driver = (await mod('drivers/upstash/index.js')).upstashDriver({
     url: upstash.url,
     token: upstash.token,
