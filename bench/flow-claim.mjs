@@ -127,12 +127,34 @@ async function measure(dist, driverName, scenario, tag, upstash) {
   return { medianMs: median(times), p99Ms: pct(times, 0.99) };
 }
 
+/** Enqueue latency, batches of 100 (no settings): the cost of settings lookups at enqueue. */
+async function measureEnqueue(dist, driverName, tag, upstash) {
+  const { driver, cleanup } = await open(dist, driverName, tag, upstash);
+  const { createRuntime } = await import(pathToFileURL(join(dist, 'dist/index.js')).href);
+  const rt = createRuntime({ driver });
+  const batch = () => Array.from({ length: 100 }, (_, i) => ({ payload: { i } }));
+  for (let i = 0; i < 5; i++) await rt.enqueue('work', batch());
+  const times = [];
+  for (let i = 0; i < Math.max(20, JOBS / 100); i++) {
+    const t = performance.now();
+    await rt.enqueue('work', batch());
+    times.push(performance.now() - t);
+  }
+  await driver.close();
+  await cleanup?.();
+  return { medianMs: median(times), p99Ms: pct(times, 0.99) };
+}
+
 /** Median of RUNS runs, with min and max of the run medians. */
 async function runs(dist, driverName, scenario, label, upstash) {
   const meds = [];
   let p99 = 0;
   for (let r = 0; r < RUNS; r++) {
-    const m = await measure(dist, driverName, scenario, `${label}_${r}`, upstash);
+    const tag = `${label}_${r}`;
+    const m =
+      scenario === 'enqueue'
+        ? await measureEnqueue(dist, driverName, tag, upstash)
+        : await measure(dist, driverName, scenario, tag, upstash);
     meds.push(m.medianMs);
     p99 = Math.max(p99, m.p99Ms);
   }
@@ -157,6 +179,9 @@ try {
       row[scenario] = await runs(ROOT, d, scenario, `${scenario}@head`, upstash);
     }
     row.noLimitsRatio = Number((row.none.medianMs / before.medianMs).toFixed(3));
+    row.enqueue100_base = await runs(base, d, 'enqueue', 'enqueue100@base', upstash);
+    row.enqueue100 = await runs(ROOT, d, 'enqueue', 'enqueue100@head', upstash);
+    row.enqueueRatio = Number((row.enqueue100.medianMs / row.enqueue100_base.medianMs).toFixed(3));
     results[d] = row;
   }
 } finally {
@@ -176,15 +201,18 @@ const report = {
     concurrency: 'concurrency 50',
     rate: 'rate 1,000,000 per second, burst 1,000 (never binding: measures the bookkeeping)',
     groups: 'groupConcurrency 5, jobs spread over 100 group keys',
+    enqueue100: 'one enqueue call of 100 jobs, no settings stored',
   },
   results,
 };
 if (!existsSync(join(ROOT, 'bench/results'))) throw new Error('run from the repository');
 writeFileSync(join(ROOT, 'bench/results/flow-claim.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.log('\ndriver     no limits: before -> now (ratio)   concurrency   rate   groups');
+console.log(
+  '\ndriver     claim, no limits: before -> now (ratio)   concurrency   rate   groups   enqueue x100: before -> now (ratio)',
+);
 for (const [d, r] of Object.entries(results)) {
   const f = (x) => `${x.medianMs.toFixed(3)} ms`;
   console.log(
-    `${d.padEnd(10)} ${f(r.none_base)} -> ${f(r.none)} (${r.noLimitsRatio})   ${f(r.concurrency)}   ${f(r.rate)}   ${f(r.groups)}`,
+    `${d.padEnd(10)} ${f(r.none_base)} -> ${f(r.none)} (${r.noLimitsRatio})   ${f(r.concurrency)}   ${f(r.rate)}   ${f(r.groups)}   ${f(r.enqueue100_base)} -> ${f(r.enqueue100)} (${r.enqueueRatio})`,
   );
 }

@@ -6,7 +6,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { EnqueueResult, JobDefaults, NewJob } from '../types.js';
-import { big, json, settingsOf, type Tables, txt } from './statements.js';
+import { big, json, type Tables, txt } from './statements.js';
 
 type Row = Record<string, unknown>;
 
@@ -44,6 +44,7 @@ export function enqueueParts(
     expires_at: j.expiresAt ?? null,
     debounce_key: j.debounceKey ?? null,
   }));
+  const queues = [...new Set(list.map((j) => j.queue))];
   const cond = onlyIf ? sql`AND ${onlyIf}` : sql``;
   const columns = sql`ns, id, queue, state, payload, priority, attempt, max_attempts, run_at,
     lease_ms, backoff, idem_key, group_key, expires_at, debounce_key, debounce_slot, created_at,
@@ -51,8 +52,43 @@ export function enqueueParts(
   const values = sql`${txt(ns)}, id, queue, 'queued', payload, priority, 0, max_attempts, run_at,
     lease_ms, backoff, idem_key, group_key, expires_at, debounce_key, debounce_key, ${big(now)},
     ${big(now)}`;
+  // Debounce CTEs only when the batch has debounce keys: planning them costs as much as the rest.
+  const debounce: [string, SQL][] = list.some((j) => j.debounceKey !== undefined)
+    ? [
+        [
+          // One row per debounce key of the batch: the first job's id and settings, the last
+          // job's payload, priority, run time and deadline (as if enqueued one after another).
+          'deb',
+          sql`SELECT f.ord, f.id, f.queue, l.payload, l.run_at, l.priority, f.max_attempts,
+            f.lease_ms, f.backoff, f.idem_key, f.group_key, l.expires_at, f.debounce_key
+          FROM (SELECT DISTINCT ON (queue, debounce_key) * FROM input
+              WHERE debounce_key IS NOT NULL ORDER BY queue, debounce_key, ord) f
+            JOIN (SELECT DISTINCT ON (queue, debounce_key) * FROM input
+              WHERE debounce_key IS NOT NULL ORDER BY queue, debounce_key, ord DESC) l
+            ON l.queue = f.queue AND l.debounce_key = f.debounce_key
+          -- A re-sent id (a retried call) is the same job, not a new one.
+          WHERE NOT EXISTS (SELECT 1 FROM ${t.jobs} e WHERE e.ns = ${txt(ns)} AND e.id = f.id)`,
+        ],
+        [
+          'dins',
+          sql`INSERT INTO ${t.jobs} AS j (${columns})
+          SELECT ${values} FROM deb WHERE true ${cond} ORDER BY ord
+          ON CONFLICT (ns, queue, debounce_slot) WHERE debounce_slot IS NOT NULL DO UPDATE SET
+            payload = EXCLUDED.payload, priority = EXCLUDED.priority, run_at = EXCLUDED.run_at,
+            expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at
+          RETURNING j.id, j.queue, j.debounce_key, (j.xmax = 0) AS fresh`,
+        ],
+      ]
+    : [];
   return {
     ctes: [
+      [
+        // Looked up once per distinct queue of the batch (usually one), not once per job.
+        'settings',
+        sql`SELECT c.name AS queue, ${t.fn('try_jsonb')}(c.value) AS v FROM ${t.config} c
+          WHERE c.kind = 'queue' AND c.ns = ${txt(ns)}
+            AND c.name IN (SELECT jsonb_array_elements_text(${json(queues)}))`,
+      ],
       [
         'input',
         sql`SELECT x.ord, x.id, x.queue, x.payload, x.run_at, x.priority, x.idem_key, x.group_key,
@@ -64,7 +100,7 @@ export function enqueueParts(
           FROM jsonb_to_recordset(${json(rows)}) AS x(ord int, id text, queue text, payload text,
             run_at bigint, priority int, max_attempts int, lease_ms int, backoff text, idem_key text,
             group_key text, expires_at bigint, debounce_key text)
-          LEFT JOIN LATERAL (SELECT ${settingsOf(t, ns, sql`x.queue`)} AS v) s ON true`,
+          LEFT JOIN settings s ON s.queue = x.queue`,
       ],
       [
         'reg',
@@ -80,35 +116,13 @@ export function enqueueParts(
           ON CONFLICT DO NOTHING
           RETURNING id, queue, idem_key`,
       ],
-      [
-        // One row per debounce key of the batch: the first job's id and settings, the last
-        // job's payload, priority, run time and deadline (as if enqueued one after another).
-        'deb',
-        sql`SELECT f.ord, f.id, f.queue, l.payload, l.run_at, l.priority, f.max_attempts,
-            f.lease_ms, f.backoff, f.idem_key, f.group_key, l.expires_at, f.debounce_key
-          FROM (SELECT DISTINCT ON (queue, debounce_key) * FROM input
-              WHERE debounce_key IS NOT NULL ORDER BY queue, debounce_key, ord) f
-            JOIN (SELECT DISTINCT ON (queue, debounce_key) * FROM input
-              WHERE debounce_key IS NOT NULL ORDER BY queue, debounce_key, ord DESC) l
-            ON l.queue = f.queue AND l.debounce_key = f.debounce_key
-          -- A re-sent id (a retried call) is the same job, not a new one.
-          WHERE NOT EXISTS (SELECT 1 FROM ${t.jobs} e WHERE e.ns = ${txt(ns)} AND e.id = f.id)`,
-      ],
-      [
-        'dins',
-        sql`INSERT INTO ${t.jobs} AS j (${columns})
-          SELECT ${values} FROM deb WHERE true ${cond} ORDER BY ord
-          ON CONFLICT (ns, queue, debounce_slot) WHERE debounce_slot IS NOT NULL DO UPDATE SET
-            payload = EXCLUDED.payload, priority = EXCLUDED.priority, run_at = EXCLUDED.run_at,
-            expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at
-          RETURNING j.id, j.queue, j.debounce_key, (j.xmax = 0) AS fresh`,
-      ],
+      ...debounce,
     ],
     selects: [
       sql`SELECT 'ins' AS kind, to_jsonb(i) AS data FROM ins i`,
       sql`SELECT 'owner', jsonb_build_object('id', j.id, 'queue', j.queue, 'idem_key', j.idem_key)
         FROM ${t.jobs} j JOIN input x ON j.ns = ${txt(ns)} AND j.queue = x.queue AND j.idem_key = x.idem_key`,
-      sql`SELECT 'dins', to_jsonb(d) FROM dins d`,
+      ...(debounce.length ? [sql`SELECT 'dins', to_jsonb(d) FROM dins d`] : []),
     ],
   };
 }

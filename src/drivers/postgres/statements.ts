@@ -35,12 +35,6 @@ export const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
 /** A list of ids as one parameter (drizzle would expand a JS array into a tuple). */
 export const ids = (list: string[]) => sql`SELECT jsonb_array_elements_text(${json(list)})`;
 
-/** The queue's stored settings (config kind `queue`) as jsonb; NULL when none or unparsable. */
-export function settingsOf(t: Tables, ns: string, queue: SQL): SQL {
-  return sql`(SELECT ${t.fn('try_jsonb')}(c.value) FROM ${t.config} c
-    WHERE c.kind = 'queue' AND c.ns = ${txt(ns)} AND c.name = ${queue})`;
-}
-
 /** `WITH a AS (...), ... SELECT ... UNION ALL SELECT ...`. */
 export function compose(ctes: [string, SQL][], selects: SQL[]): SQL {
   const withs = ctes.map(([name, body]) => sql`${sql.identifier(name)} AS (${body})`);
