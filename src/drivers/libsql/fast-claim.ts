@@ -14,6 +14,7 @@
  */
 import type { InStatement } from '@libsql/client';
 import type { ClaimParams } from '../types.js';
+import { claimArgs } from './flow.js';
 
 /** True while the queue needs the flow path: limits in effect (call or stored), or grouped jobs. */
 const NEEDS_FLOW = `(WITH cfg AS (SELECT coalesce(:limits, (SELECT CASE WHEN json_valid(value)
@@ -40,25 +41,13 @@ const FAST = `UPDATE edgeq_jobs
   RETURNING id, queue, payload, priority, attempt, max_attempts, run_at, lease_token,
     lease_expires_at, created_at, group_key`;
 
-function args(p: ClaimParams) {
-  return {
-    ns: p.ns,
-    queue: p.queue,
-    now: p.now,
-    limit: p.limit,
-    token: p.leaseToken,
-    lease_ms: p.leaseMs ?? null,
-    limits: p.limits === undefined ? null : JSON.stringify(p.limits),
-  };
-}
-
 /** The plain claim; leases nothing when the queue needs the flow path. */
 export function fastClaim(p: ClaimParams): InStatement {
-  return { sql: FAST, args: args(p) };
+  return { sql: FAST, args: claimArgs(p) };
 }
 
 /** One row, `flow`: 1 when the queue needs the flow path. */
 export function needsFlow(p: ClaimParams): InStatement {
-  const { ns, queue, limits } = args(p);
+  const { ns, queue, limits } = claimArgs(p);
   return { sql: `SELECT ${NEEDS_FLOW} AS flow`, args: { ns, queue, limits } };
 }

@@ -126,9 +126,9 @@ const LEASED = `SELECT j.id, j.queue, j.payload, j.priority, j.attempt, j.max_at
 
 const CLEAR = 'DELETE FROM edgeq_claim_pick WHERE token = :token';
 
-/** The claim's statements; the leased jobs, in take order, are the result of the fifth. */
-export function claimStatements(p: ClaimParams): InStatement[] {
-  const args = {
+/** The named arguments of the claim statements (here and in ./fast-claim.ts). */
+export function claimArgs(p: ClaimParams) {
+  return {
     ns: p.ns,
     queue: p.queue,
     now: p.now,
@@ -137,6 +137,11 @@ export function claimStatements(p: ClaimParams): InStatement[] {
     lease_ms: p.leaseMs ?? null,
     limits: p.limits === undefined ? null : JSON.stringify(p.limits),
   };
+}
+
+/** The claim's statements; the leased jobs, in take order, are the result of the fifth. */
+export function claimStatements(p: ClaimParams): InStatement[] {
+  const args = claimArgs(p);
   const only = (sql: string, names: (keyof typeof args)[]): InStatement => ({
     sql,
     args: Object.fromEntries(names.map((n) => [n, args[n]])),
