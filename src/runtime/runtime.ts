@@ -220,12 +220,11 @@ export class Runtime {
     // A queue configured in code fixes its defaults here, so stored settings never apply to it;
     // otherwise absent fields are resolved by the driver from the stored settings.
     const code = this.queueSettings.get(queue);
-    const maxAttempts = input.maxAttempts ?? code?.maxAttempts;
-    const leaseMs = input.leaseMs ?? code?.leaseMs;
+    const fixed: Partial<JobDefaults> = code ? { ...this.jobDefaults, ...code } : {};
+    const maxAttempts = input.maxAttempts ?? fixed.maxAttempts;
+    const leaseMs = input.leaseMs ?? fixed.leaseMs;
     if (maxAttempts !== undefined) job.maxAttempts = maxAttempts;
-    else if (code) job.maxAttempts = this.limits.maxAttempts;
     if (leaseMs !== undefined) job.leaseMs = leaseMs;
-    else if (code) job.leaseMs = this.limits.leaseMs;
     if (code?.backoff) job.backoff = code.backoff;
     if (input.group !== undefined) job.group = input.group;
     Object.assign(job, deadline(input, now, runAt));
