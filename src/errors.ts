@@ -11,10 +11,11 @@ export type ErrorCode =
   | 'lease_lost'
   | 'conflict'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'driver_unavailable'
   | 'internal';
 
-export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503> = {
+export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503> = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -22,6 +23,7 @@ export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 
   lease_lost: 409,
   conflict: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   driver_unavailable: 503,
   internal: 500,
 };

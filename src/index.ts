@@ -10,6 +10,13 @@ export { backoffDelay, rateAdvance, rateAllowance } from './drivers/types.js';
 export { EdgeqError, type ErrorCode } from './errors.js';
 export { type AppOptions, createApp } from './handlers/app.js';
 export {
+  parseTokens,
+  type Right,
+  type TokenConfig,
+  type TokenRate,
+  tokensFromEnv,
+} from './handlers/tokens.js';
+export {
   createWorker,
   type WorkerHandlers,
   type WorkerSetup,

@@ -1,52 +1,104 @@
 /**
- * Bearer-token auth. Tokens are compared in constant time: both sides are hashed with SHA-256
- * and the digests compared without early exit, so neither the content nor the length of the
- * configured token leaks through timing.
+ * Bearer-token auth: resolves the presented token to a scope (namespace, rights, queues). Tokens
+ * are compared in constant time: the presented token is hashed with SHA-256 and its digest
+ * compared with every configured token's digest, all of them, without early exit, so neither
+ * the content nor the length of a configured token, nor which one matched, leaks through timing.
  */
 import type { MiddlewareHandler } from 'hono';
 import { EdgeqError } from '../errors.js';
+import { ADMIN_SCOPE, parseTokens, type Scope, scopeOf, type TokenConfig } from './tokens.js';
 
 export interface AuthOptions {
-  /** The admin token (from `EDGEQ_TOKEN`). */
+  /** The admin token of namespace `default` (from `EDGEQ_TOKEN`). */
   token?: string | undefined;
+  /** Scoped tokens (from `EDGEQ_TOKENS`), checked when the app is created. */
+  tokens?: TokenConfig[] | undefined;
   /**
    * Accept requests without a token. Only `edgeq serve` sets this, and only while it listens on
-   * loopback; a Worker never runs open.
+   * loopback; a Worker never runs open. Ignored when any token is configured.
    */
   open?: boolean;
   /** What to tell a caller when no token is configured (names the secret to set). */
   missingTokenHint?: string;
 }
 
+/** Hono variables set by the auth middleware and the route guards (./scope.ts). */
+export interface AppEnv {
+  Variables: {
+    scope: Scope;
+    /** Set only by a route guard, so a route without one cannot act in any namespace. */
+    ns: string;
+  };
+}
+
 async function digest(s: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
+}
+
+function equalDigests(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 /** Constant-time string equality. */
 export async function safeEqual(a: string, b: string): Promise<boolean> {
   const [da, db] = await Promise.all([digest(a), digest(b)]);
-  let diff = 0;
-  for (let i = 0; i < da.length; i++) diff |= da[i]! ^ db[i]!;
-  return diff === 0;
+  return equalDigests(da, db);
 }
 
-export function bearerAuth(opts: AuthOptions): MiddlewareHandler {
-  return async (c, next) => {
-    if (opts.token === undefined || opts.token === '') {
-      if (opts.open) return next();
-      throw new EdgeqError(
-        'unauthorized',
-        opts.missingTokenHint ?? 'edgeq has no admin token configured: set EDGEQ_TOKEN',
+interface Entry {
+  secret: string;
+  scope: Scope;
+}
+
+/** Checks the configuration now (so a bad one fails at startup) and returns the auth middleware. */
+export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+  const admin = opts.token === undefined || opts.token === '' ? undefined : opts.token;
+  const scoped = parseTokens(opts.tokens ?? [], 'tokens', admin);
+  let pending: Entry[] | undefined = [
+    ...(admin === undefined ? [] : [{ secret: admin, scope: ADMIN_SCOPE }]),
+    ...scoped.map((t) => ({ secret: t.token, scope: scopeOf(t) })),
+  ];
+  const configured = pending.length > 0;
+  // Hashed on the first request rather than here: Workers allow no crypto in global scope, where
+  // an app may be created. The plain secrets are dropped once hashed.
+  let table: Promise<{ digest: Uint8Array; scope: Scope }[]> | undefined;
+  const digests = () => {
+    if (!table) {
+      const entries = pending ?? [];
+      pending = undefined;
+      table = Promise.all(
+        entries.map(async (e) => ({ digest: await digest(e.secret), scope: e.scope })),
       );
+    }
+    return table;
+  };
+
+  return async (c, next) => {
+    if (!configured) {
+      if (!opts.open) {
+        throw new EdgeqError(
+          'unauthorized',
+          opts.missingTokenHint ?? 'edgeq has no token configured: set EDGEQ_TOKEN or EDGEQ_TOKENS',
+        );
+      }
+      c.set('scope', ADMIN_SCOPE);
+      return next();
     }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       throw new EdgeqError('unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
     }
-    if (!(await safeEqual(match[1]!, opts.token))) {
-      throw new EdgeqError('unauthorized', 'invalid token');
+    const [presented, entries] = await Promise.all([digest(match[1]!), digests()]);
+    let found: Scope | undefined;
+    for (const e of entries) {
+      // Every entry is compared: no early exit on a match.
+      if (equalDigests(presented, e.digest)) found = e.scope;
     }
+    if (!found) throw new EdgeqError('unauthorized', 'invalid token');
+    c.set('scope', found);
     return next();
   };
 }

@@ -23,9 +23,19 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException && err.status < 500) {
     return errorResponse(c, new EdgeqError('invalid_request', err.message || 'bad request'));
   }
-  // Logged for the operator (message only: a stack or payload never leaves the process).
-  console.error('[edgeq] unexpected error:', err.name, err.message);
+  console.error('[edgeq] unexpected error:', err.name, logSafe(err.message));
   return errorResponse(c, new EdgeqError('internal', 'internal error'));
+}
+
+/**
+ * An unexpected error's message for the operator's log: its first line, clipped, with quoted
+ * text elided. Runtime messages quote the data they failed on (JSON.parse quotes the text it
+ * choked on, which may be a payload or a token); what failed, and where, is enough.
+ */
+export function logSafe(message: unknown): string {
+  const first = String(message ?? '').split('\n', 1)[0] ?? '';
+  const bare = first.replace(/(["'`])(?:(?!\1).)*\1?/g, '$1…$1');
+  return bare.length > 200 ? `${bare.slice(0, 200)}…` : bare;
 }
 
 export function notFound(c: Context): Response {

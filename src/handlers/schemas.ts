@@ -4,16 +4,43 @@
  */
 import * as z from 'zod';
 import { JOB_STATES } from '../drivers/types.js';
-import { BOUNDS, QUEUE_NAME } from '../runtime/config.js';
+import { BOUNDS, QUEUE_NAME, QUEUE_NAME_RULE } from '../runtime/config.js';
 
 export { queueSettingsInput as queueSettingsBody } from '../runtime/settings.js';
 
-export const queueName = z
-  .string()
-  .regex(QUEUE_NAME, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . -');
+export const queueName = z.string().regex(QUEUE_NAME, QUEUE_NAME_RULE);
 export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a job id');
-const leaseToken = z.string().min(1).max(128);
+/** Minted by the runtime as hex; visible ASCII is all a real one can hold. */
+const leaseToken = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'is not a lease token');
 const leaseMs = z.number().int().min(BOUNDS.minLeaseMs).max(BOUNDS.maxLeaseMs);
+
+/**
+ * Control characters (C0, DEL, C1), and UTF-16 halves without their pair. Postgres text cannot
+ * hold NUL, and every store re-encodes a lone surrogate as U+FFFD, so two different keys would
+ * become one (or the statement fails): neither may reach a driver.
+ */
+const UNSTORABLE = /\p{Cc}|\p{Surrogate}/u;
+const LONE_SURROGATE = /\p{Surrogate}/gu;
+
+/** An idempotency, debounce or group key: any printable text, kept verbatim. */
+const textKey = z
+  .string()
+  .min(1)
+  .max(BOUNDS.maxKeyLength)
+  .refine((s) => !UNSTORABLE.test(s), 'must not hold control characters or lone surrogates');
+
+/**
+ * Free text kept for a person (a nack's error): made storable rather than refused, so a
+ * worker's nack never fails because of what its exception said.
+ */
+const note = z
+  .string()
+  .max(BOUNDS.maxErrorLength)
+  .transform((s) => s.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATE, '\ufffd'));
+
+/** The latest instant a JavaScript Date can hold: a later epoch-ms time could never be shown. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+const time = z.union([z.number().int().min(0).max(MAX_TIME_MS), z.iso.datetime({ offset: true })]);
 
 /** Nesting depth of a parsed JSON value, measured without recursion. */
 export function jsonDepth(value: unknown): number {
@@ -37,13 +64,13 @@ const json = z.unknown().refine((v) => jsonDepth(v) <= BOUNDS.maxJsonDepth, {
 const jobFields = {
   payload: json.optional(),
   delayMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
-  runAt: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).optional(),
+  runAt: time.optional(),
   priority: z.number().int().min(-BOUNDS.maxPriority).max(BOUNDS.maxPriority).optional(),
   maxAttempts: z.number().int().min(1).max(BOUNDS.maxAttempts).optional(),
-  key: z.string().min(1).max(BOUNDS.maxKeyLength).optional(),
+  key: textKey.optional(),
   leaseMs: leaseMs.optional(),
-  group: z.string().min(1).max(BOUNDS.maxKeyLength).optional(),
-  expiresAt: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).optional(),
+  group: textKey.optional(),
+  expiresAt: time.optional(),
   ttlMs: z.number().int().min(1).max(BOUNDS.maxDelayMs).optional(),
   debounceMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
 };
@@ -76,7 +103,7 @@ export const ackManyBody = z.strictObject({
 
 export const nackBody = z.strictObject({
   leaseToken,
-  error: z.string().max(BOUNDS.maxErrorLength).optional(),
+  error: note.optional(),
   retryInMs: z.number().int().min(0).max(BOUNDS.maxDelayMs).optional(),
   dead: z.boolean().optional(),
 });
@@ -88,7 +115,8 @@ export const replayBody = z.strictObject({
 });
 
 const limitParam = z.coerce.number().int().min(1).max(BOUNDS.maxListLimit).optional();
-const cursorParam = z.string().min(1).max(128).optional();
+// A cursor is the last job id of the previous page.
+const cursorParam = jobId.optional();
 
 export const pageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam });
 export const listQuery = z.strictObject({

@@ -14,6 +14,7 @@ import type { Driver } from '../drivers/types.js';
 import { envString } from '../runtime/env.js';
 import { createRuntime, describe, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
 import { createApp } from './app.js';
+import { type TokenConfig, tokensFromEnv } from './tokens.js';
 
 /** The parts of Cloudflare's ExecutionContext and ScheduledController edgeq uses. */
 export interface WaitUntil {
@@ -26,8 +27,10 @@ export interface ScheduledEvent {
 
 export interface WorkerSetup extends Omit<RuntimeOptions, 'driver'> {
   driver: Driver;
-  /** Admin token; `EDGEQ_TOKEN` from env when absent. */
+  /** Admin token of namespace `default`; `EDGEQ_TOKEN` from env when absent. */
   token?: string;
+  /** Scoped tokens; `EDGEQ_TOKENS` (a JSON array) from env when absent. */
+  tokens?: TokenConfig[];
 }
 
 export interface WorkerHandlers<E> {
@@ -36,8 +39,8 @@ export interface WorkerHandlers<E> {
 }
 
 const MISSING_TOKEN =
-  'edgeq has no admin token: set the EDGEQ_TOKEN secret (wrangler secret put EDGEQ_TOKEN; ' +
-  'for wrangler dev, EDGEQ_TOKEN in .dev.vars)';
+  'edgeq has no token: set the EDGEQ_TOKEN secret (wrangler secret put EDGEQ_TOKEN; ' +
+  'for wrangler dev, EDGEQ_TOKEN in .dev.vars), or EDGEQ_TOKENS for scoped tokens';
 
 export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): WorkerHandlers<E> {
   const cache = new WeakMap<E, { runtime: Runtime; app: Hono }>();
@@ -46,8 +49,11 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
     if (!built) {
       const s = setup(env);
       const runtime = createRuntime(s);
-      const token = s.token ?? envString(env as Record<string, unknown>, 'EDGEQ_TOKEN');
-      const app = createApp(runtime, { token, missingTokenHint: MISSING_TOKEN });
+      const vars = env as Record<string, unknown>;
+      const token = s.token ?? envString(vars, 'EDGEQ_TOKEN');
+      // A bad EDGEQ_TOKENS stops the isolate here: every request answers 500 and the log says why.
+      const tokens = s.tokens ?? tokensFromEnv(vars, token);
+      const app = createApp(runtime, { token, tokens, missingTokenHint: MISSING_TOKEN });
       built = { runtime, app };
       cache.set(env, built);
     }

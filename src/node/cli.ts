@@ -9,6 +9,7 @@ import { libsqlDriver } from '../drivers/libsql/index.js';
 import { postgresDriver } from '../drivers/postgres/index.js';
 import type { Driver } from '../drivers/types.js';
 import { upstashDriver } from '../drivers/upstash/index.js';
+import { tokensFromEnv } from '../handlers/tokens.js';
 import { envString, limitsFromEnv } from '../runtime/env.js';
 import { serve } from './serve.js';
 
@@ -19,7 +20,10 @@ Usage:
   edgeq migrate [--db .edgeq/edgeq.db]     create or upgrade the configured store's schema
 
 Environment:
-  EDGEQ_TOKEN          admin bearer token (without it: loopback only, no auth)
+  EDGEQ_TOKEN          admin bearer token of namespace default (without it and EDGEQ_TOKENS:
+                       loopback only, no auth)
+  EDGEQ_TOKENS         scoped tokens, a JSON array of {"token","ns","rights":["enqueue"|
+                       "consume"|"admin"],"queues"?:[...],"rate"?:{"limit","per":"second"|"minute"}}
   UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (chosen first)
   DATABASE_URL         Postgres (chosen next); EDGEQ_PG_TRANSPORT pg | neon-http | neon-ws,
                        EDGEQ_PG_SCHEMA (default edgeq)
@@ -96,12 +100,16 @@ async function serveCommand(args: string[]): Promise<void> {
   }
   const env = process.env as Record<string, unknown>;
   const port = positiveInt('port', values.port ?? envString(env, 'PORT') ?? '8787');
+  const token = envString(env, 'EDGEQ_TOKEN');
+  // Checked before a driver is opened: a bad EDGEQ_TOKENS exits with its message.
+  const tokens = tokensFromEnv(env, token);
   const { driver, where } = pickDriver(env, values.db);
   const server = await serve({
     driver,
     port,
     host: values.host,
-    token: envString(env, 'EDGEQ_TOKEN'),
+    token,
+    tokens,
     tickIntervalMs: positiveInt('tick-interval', values['tick-interval']) * 1000,
     limits: limitsFromEnv(env),
   });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { serve as honoServe } from '@hono/node-server';
 import type { Driver } from '../drivers/types.js';
 import { createApp } from '../handlers/app.js';
+import type { TokenConfig } from '../handlers/tokens.js';
 import type { Limits } from '../runtime/config.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
 
@@ -13,8 +14,13 @@ export interface ServeOptions {
   driver: Driver;
   port: number;
   host: string;
-  /** Admin token. Without one the server only accepts loopback hosts and runs without auth. */
+  /**
+   * Admin token of namespace `default`. Without it and without `tokens` the server only accepts
+   * loopback hosts and runs without auth.
+   */
   token?: string | undefined;
+  /** Scoped tokens (from `EDGEQ_TOKENS`). */
+  tokens?: TokenConfig[] | undefined;
   /** Milliseconds between ticks (default 10 s); 0 turns the timer off. */
   tickIntervalMs?: number;
   limits?: Partial<Limits>;
@@ -35,17 +41,18 @@ export function isLoopback(host: string): boolean {
 
 export async function serve(opts: ServeOptions): Promise<Server> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const open = !opts.token;
+  const open = !opts.token && !opts.tokens?.length;
   if (open && !isLoopback(opts.host)) {
     throw new Error(
-      `refusing to listen on ${opts.host} without a token: set EDGEQ_TOKEN, or use --host 127.0.0.1`,
+      `refusing to listen on ${opts.host} without a token: set EDGEQ_TOKEN (or EDGEQ_TOKENS), or use --host 127.0.0.1`,
     );
   }
   const runtime = createRuntime({
     driver: opts.driver,
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
-  const app = createApp(runtime, { token: opts.token, open });
+  // Before listening: a bad token configuration stops startup with its message.
+  const app = createApp(runtime, { token: opts.token, tokens: opts.tokens, open });
 
   const server = honoServe({ fetch: app.fetch, port: opts.port, hostname: opts.host });
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +63,7 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   if (open) log(`edgeq: no EDGEQ_TOKEN set, so listening on loopback only and without auth`);
+  if (opts.tokens?.length) log(`edgeq: ${opts.tokens.length} scoped token(s) configured`);
   log(`edgeq: listening on ${url} (driver ${opts.driver.name})`);
 
   // Ticks never overlap: the next is scheduled when the previous one ends.

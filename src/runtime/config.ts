@@ -61,5 +61,11 @@ export interface TickOptions {
 
 export const DEFAULT_TICK: TickOptions = { batchSize: 500, budgetMs: 10_000, maxCalls: 40 };
 
-export const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * Queue, schedule and namespace names. They become parts of Redis keys and SQL values, so no
+ * ':', '{', '}', space, quote or control character; and not '.' or '..', which a URL path
+ * collapses, so such a queue could be filled but never addressed.
+ */
+export const QUEUE_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,128}$/;
+export const QUEUE_NAME_RULE = "must be 1 to 128 characters of A-Z a-z 0-9 _ . - (not '.' or '..')";
 export const DEFAULT_NAMESPACE = 'default';

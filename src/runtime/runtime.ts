@@ -545,7 +545,14 @@ function fenceError(id: string, error: 'lease_lost' | 'not_found'): EdgeqError {
 
 /** An error for the log: name and message, with credentials in URLs or `key=value` redacted. */
 export function describe(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  // drizzle wraps a driver's error as "Failed query: <sql>\nparams: <values>", and the values are
+  // payloads, lease tokens and secrets: log the driver's own error (its cause) instead.
+  let e = err;
+  while (e instanceof Error && e.message.startsWith('Failed query:')) {
+    if (e.cause === undefined) return `${e.name}: a query failed`;
+    e = e.cause;
+  }
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return text
     .replace(/\/\/[^/@\s]+@/g, '//***@')
     .replace(/\b(password|token|secret|authToken|auth_token)=\S+/gi, '$1=***');

@@ -1,9 +1,4 @@
-import { memoryDriver } from '../../src/drivers/memory/index.js';
 import { driverContract } from '../contract/index.js';
+import { memory } from '../support/driver-fixtures.js';
 
-driverContract({
-  name: 'memory',
-  capabilities: { durable: false, shared: false, replaySafe: false },
-  countsRoundTrips: false,
-  factory: async () => ({ driver: memoryDriver() }),
-});
+driverContract(memory);

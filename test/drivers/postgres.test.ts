@@ -12,30 +12,16 @@ import { splitPgStatements } from '../../src/drivers/postgres/migrate.js';
 import { MIGRATIONS } from '../../src/drivers/postgres/migrations.generated.js';
 import { DEFAULTS, job, T0, token } from '../contract/harness.js';
 import { driverContract } from '../contract/index.js';
-import { counting, freshSchema, noTransactionPg, PG_URL } from '../support/pg-transports.js';
+import { closeSharedEndpoints, postgresPg } from '../support/driver-fixtures.js';
+import { freshSchema, PG_URL } from '../support/pg-transports.js';
 
 const admin = new pg.Pool({ connectionString: PG_URL, max: 4 });
-afterAll(() => admin.end());
-
-driverContract({
-  name: 'postgres',
-  capabilities: { durable: true, shared: true, replaySafe: false },
-  countsRoundTrips: true,
-  factory: async () => {
-    const schema = freshSchema();
-    const { transport, count } = counting(noTransactionPg());
-    const driver = new PostgresDriver({ transport, schema });
-    await driver.migrate();
-    return {
-      driver,
-      roundTrips: count,
-      reopen: async () => new PostgresDriver({ transport: noTransactionPg(), schema }),
-      cleanup: async () => {
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      },
-    };
-  },
+afterAll(async () => {
+  await admin.end();
+  await closeSharedEndpoints();
 });
+
+driverContract(postgresPg);
 
 /**
  * Postgres specifics of flow control (issue 6): limited claims serialize on a per-queue lock

@@ -5,6 +5,7 @@ import { type Client, createClient, LibsqlError } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPECTED, probe } from '../faults/probe.js';
 import { type HranaServer, startHranaServer } from './hrana-server.js';
 
 const tmpDb = (tag: string) =>
@@ -331,5 +332,64 @@ describe('hrana test server with an auth token', () => {
     const good = createClient({ url: server.url, authToken: 'sekrit' });
     expect((await good.execute('SELECT 1 AS one')).rows[0]?.one).toBe(1);
     good.close();
+  });
+});
+
+describe('hrana test server faults (test/faults/plan.ts)', () => {
+  const path = tmpDb('faults');
+  let server: HranaServer;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startHranaServer({ path });
+    // A per-request deadline, so a stalled request fails instead of hanging.
+    const fetchWithTimeout: typeof fetch = (input, init) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(300) });
+    client = createClient({ url: server.url, fetch: fetchWithTimeout });
+    await client.execute('CREATE TABLE f (tag TEXT PRIMARY KEY)');
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+    removeDb(path);
+  });
+
+  it('refuse, 503 and stall never execute; drop-after executes; down refuses until lifted', async () => {
+    const verdicts = await probe(
+      {
+        endpoint: server,
+        write: (tag) => client.execute({ sql: 'INSERT INTO f VALUES (?)', args: [tag] }),
+        stored: async (tag) =>
+          (await client.execute({ sql: 'SELECT 1 FROM f WHERE tag = ?', args: [tag] })).rows
+            .length === 1,
+      },
+      'hrana',
+    );
+    expect(verdicts).toEqual(EXPECTED);
+    expect(server.stats).toMatchObject({ dropped: 1, errored: 1, stalled: 1 });
+  });
+
+  it('rates are deterministic for a given seed', async () => {
+    const pattern = async (seed: number) => {
+      const s = await startHranaServer({ path, seed, faults: { errorRate: 0.5 } });
+      const c = createClient({ url: s.url });
+      const out: boolean[] = [];
+      for (let i = 0; i < 24; i++) {
+        out.push(
+          await c.execute('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
+      c.close();
+      await s.close();
+      expect(s.stats.errored).toBe(out.filter((ok) => !ok).length);
+      return out;
+    };
+    const a = await pattern(7);
+    expect(await pattern(7)).toEqual(a);
+    expect(a).toContain(false);
+    expect(await pattern(8)).not.toEqual(a);
   });
 });

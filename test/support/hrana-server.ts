@@ -14,20 +14,30 @@
  * transaction could never commit while another waited. A statement still busy after 5 s closes its
  * stream (libsql cannot reset it).
  *
+ * Faults (`faults`, seeded by `seed`; the model is in test/faults/plan.ts) apply to pipeline
+ * requests: refuse (connection reset, not executed), 503 (not executed), stall (not executed,
+ * never answered), drop-after (the whole pipeline executed, then the socket is cut; a stream it
+ * left open is not closed, so it idles out and rolls back as sqld's would), `down` (every
+ * connection reset).
+ *
  * Not implemented: Hrana v3 (cursors, protobuf), `describe`, `base_url`, rows_read/rows_written,
  * rejecting several statements in one `execute` (only the first runs), BUSY retries for `sequence`,
  * read-only `BEGIN TRANSACTION READONLY` (local libsql accepts writes inside it; sqld would not).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import Database from 'libsql';
+import { type FaultStats, type Faults, faultPicker, newStats } from './faults.js';
 
 export interface HranaServer {
   url: string;
   port: number;
   /** HTTP pipeline requests served so far: one per client round trip. */
   requests: number;
+  /** Mutable: tests change it on the fly. */
+  faults: Faults;
+  stats: FaultStats;
   close(): Promise<void>;
 }
 
@@ -227,12 +237,17 @@ export async function startHranaServer(opts: {
   port?: number;
   host?: string;
   authToken?: string;
+  faults?: Faults;
+  /** Seed of the RNG deciding the fault rates (default 1). */
+  seed?: number;
 }): Promise<HranaServer> {
   const setup = openStream(opts.path);
   setup.db.exec('PRAGMA journal_mode = WAL');
   closeStream(setup);
   const streams = new Map<string, Stream>();
   let requests = 0;
+  const stats = newStats();
+  const pick = faultPicker(opts.seed ?? 1, stats);
 
   async function pipeline(body: PipelineReq): Promise<PipelineResp | undefined> {
     const s = body.baton == null ? openStream(opts.path) : streams.get(body.baton);
@@ -276,7 +291,19 @@ export async function startHranaServer(opts: {
       return send(400, { ...wireError(e), code: 'PROTO_ERROR' });
     }
     requests++;
+    const fault = pick(api.faults);
+    if (fault === 'refuse') {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault === 'stall') return; // held until the client gives up or the server closes
+    if (fault === 'error-5xx') return send(503, 'Service Unavailable (injected fault)');
     const resp = await pipeline(body);
+    if (api.faults.delayMs) await sleep(api.faults.delayMs);
+    if (fault === 'drop-after') {
+      req.socket.destroy();
+      return;
+    }
     send(
       resp ? 200 : 400,
       resp ?? { message: 'Stream expired or bad baton', code: 'STREAM_EXPIRED' },
@@ -294,13 +321,21 @@ export async function startHranaServer(opts: {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, resolve);
   });
+  // Store down: new connections are reset as they arrive (requests on kept-alive ones, by `pick`).
+  server.on('connection', (sock: Socket) => {
+    if (!api.faults.down) return;
+    stats.refused++;
+    sock.resetAndDestroy();
+  });
   const { port } = server.address() as AddressInfo;
-  return {
+  const api: HranaServer = {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     get requests() {
       return requests;
     },
+    faults: opts.faults ?? {},
+    stats,
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const s of streams.values()) closeStream(s);
@@ -309,4 +344,5 @@ export async function startHranaServer(opts: {
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+  return api;
 }

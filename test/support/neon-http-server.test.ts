@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/neon-http';
 import { integer, pgSchema, text } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPECTED, probe } from '../faults/probe.js';
 import { type NeonHttpServer, neonHttpConfig, startNeonHttpServer } from './neon-http-server.js';
 
 const PG_URL = 'postgresql://postgres@127.0.0.1:5432/test';
@@ -219,5 +220,29 @@ describe('drizzle-orm/neon-http over the local server', () => {
       ]),
     ).rejects.toMatchObject({ code: '23505' });
     expect(await count()).toBe(2);
+  });
+});
+
+describe('faults (test/faults/plan.ts)', () => {
+  it('refuse, 503 and stall never execute; drop-after executes; down refuses until lifted', async () => {
+    const before = { ...server.stats };
+    let id = 1000;
+    const verdicts = await probe(
+      {
+        endpoint: server,
+        // A fresh client per call, so the deadline covers this call only.
+        write: (tag) =>
+          neon(PG_URL, { fetchOptions: { signal: AbortSignal.timeout(300) } }).query(
+            `INSERT INTO ${T} VALUES ($1, $2)`,
+            [id++, tag],
+          ),
+        stored: async (tag) =>
+          (await admin.query(`SELECT 1 FROM ${T} WHERE name = $1`, [tag])).rowCount === 1,
+      },
+      'neon-http-fault',
+    );
+    expect(verdicts).toEqual(EXPECTED);
+    expect(server.stats.refused - before.refused).toBeGreaterThanOrEqual(2);
+    expect(server.stats.dropped - before.dropped).toBe(1);
   });
 });

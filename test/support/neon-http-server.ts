@@ -13,6 +13,11 @@
  * Postgres errors become HTTP 400 `{message, code, detail, ...}`, which the client raises as
  * NeonDbError. Statements use the extended protocol, so several commands in one query fail as on Neon.
  *
+ * Faults (`faults`, seeded by `seed`; the model is in test/faults/plan.ts) apply to `/sql`
+ * requests: refuse (connection reset, not executed), 503 `{message}` (not executed; the client
+ * raises it as an error), stall (not executed, never answered), drop-after (executed and committed,
+ * then the socket is cut), `down` (every connection reset).
+ *
  * Not implemented: checking `Authorization` (JWT / RLS auth is accepted and ignored), the
  * `Neon-Raw-Text-Output: false` / `Neon-Array-Mode: false` variants (always raw text arrays),
  * per-query `Neon-Pool-Opt-In`, response size limits and request timeouts.
@@ -24,8 +29,9 @@
  * workerd may fetch `http://127.0.0.1:PORT/sql`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import pg from 'pg';
+import { type FaultStats, type Faults, faultPicker, newStats } from './faults.js';
 
 export interface NeonHttpServer {
   /** `http://127.0.0.1:PORT/sql`: the value for `neonConfig.fetchEndpoint`. */
@@ -35,7 +41,18 @@ export interface NeonHttpServer {
   requests: number;
   /** SQL statements executed so far (excluding BEGIN/COMMIT/ROLLBACK). */
   queries: number;
+  /** Mutable: tests change it on the fly. */
+  faults: Faults;
+  stats: FaultStats;
   close(): Promise<void>;
+}
+
+export interface NeonHttpServerOptions {
+  port?: number;
+  host?: string;
+  faults?: Faults;
+  /** Seed of the RNG deciding the fault rates (default 1). */
+  seed?: number;
 }
 
 // Wire format.
@@ -138,9 +155,11 @@ function errorBody(err: unknown): ErrorResp {
 }
 
 export async function startNeonHttpServer(
-  opts: { port?: number; host?: string } = {},
+  opts: NeonHttpServerOptions = {},
 ): Promise<NeonHttpServer> {
   const pools = new Map<string, pg.Pool>();
+  const stats = newStats();
+  const pick = faultPicker(opts.seed ?? 1, stats);
 
   function poolFor(connectionString: string): pg.Pool {
     let pool = pools.get(connectionString);
@@ -212,14 +231,35 @@ export async function startNeonHttpServer(
       return;
     }
     server.requests++;
+    const fault = pick(server.faults);
+    if (fault === 'refuse') {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault === 'stall') return; // held until the client gives up or the server closes
+    if (fault === 'error-5xx') {
+      send(res, 503, { message: 'Service Unavailable (injected fault)' });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const answer = async (status: number, body: unknown) => {
+        if (server.faults.delayMs) await new Promise((r) => setTimeout(r, server.faults.delayMs));
+        if (fault === 'drop-after') req.socket.destroy();
+        else send(res, status, body);
+      };
       handle(req, Buffer.concat(chunks).toString('utf8')).then(
-        (result) => send(res, 200, result),
-        (err: unknown) => send(res, 400, errorBody(err)),
+        (result) => answer(200, result),
+        (err: unknown) => answer(400, errorBody(err)),
       );
     });
+  });
+  // Store down: new connections are reset as they arrive (requests on kept-alive ones, by `pick`).
+  http.on('connection', (sock: Socket) => {
+    if (!server.faults.down) return;
+    stats.refused++;
+    sock.resetAndDestroy();
   });
 
   const host = opts.host ?? '127.0.0.1';
@@ -233,6 +273,8 @@ export async function startNeonHttpServer(
     port,
     requests: 0,
     queries: 0,
+    faults: opts.faults ?? {},
+    stats,
     async close() {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -4,6 +4,7 @@ import { sql as dsql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ws from 'ws';
+import { EXPECTED, probe } from '../faults/probe.js';
 import { type NeonWsProxy, neonWsConfig, startNeonWsProxy } from './neon-ws-proxy.js';
 
 const PG_URL = 'postgresql://postgres@127.0.0.1:5432/test';
@@ -106,5 +107,42 @@ describe('Neon Pool/Client over the local WebSocket proxy', () => {
     expect(await status('example.com:5432')).toMatch(/403/);
     expect(await status('127.0.0.1')).toMatch(/400/);
     expect(await status('localhost:5432')).toBe('open');
+  });
+});
+
+describe('faults (test/faults/plan.ts)', () => {
+  it('refuse, ErrorResponse and stall never execute; drop-after executes; down refuses until lifted', async () => {
+    // Timeouts, so a stalled round trip or a refused upgrade fails instead of hanging.
+    const timed = new Pool({
+      connectionString: PG_URL,
+      query_timeout: 300,
+      connectionTimeoutMillis: 300,
+    });
+    timed.on('error', () => {});
+    let id = 1000;
+    try {
+      const verdicts = await probe(
+        {
+          endpoint: proxy,
+          write: (tag) => timed.query(`INSERT INTO ${T} VALUES ($1, $2)`, [id++, tag]),
+          stored: async (tag) =>
+            (await pool.query(`SELECT 1 FROM ${T} WHERE name = $1`, [tag])).rowCount === 1,
+        },
+        'ws-fault',
+      );
+      expect(verdicts).toEqual(EXPECTED);
+      expect(proxy.stats).toMatchObject({ dropped: 1, errored: 1, stalled: 1 });
+    } finally {
+      await timed.end();
+    }
+  });
+
+  it('a simple-protocol transaction is one round trip: dropped after it ran, it committed', async () => {
+    proxy.faults.cues = ['drop-after'];
+    await expect(
+      pool.query(`BEGIN; INSERT INTO ${T} VALUES (2000, 'tx-a'); COMMIT;`),
+    ).rejects.toThrow();
+    const { rowCount } = await pool.query(`SELECT 1 FROM ${T} WHERE id = 2000`);
+    expect(rowCount).toBe(1);
   });
 });

@@ -253,6 +253,20 @@ describe('upstash REST test server', () => {
     expect(await redis.get(key('drop-once'))).toBe(1);
   });
 
+  it('refuse: reset before execution, the client retries; down: every connection refused until lifted', async () => {
+    server.faults.cues = ['refuse'];
+    const before = server.stats.refused;
+    expect(await redis.incr(key('refuse'))).toBe(1); // not run on the reset, once on the retry
+    expect(server.stats.refused - before).toBe(1);
+
+    const once = client({ retry: { retries: 0 } });
+    server.faults = { down: true };
+    await expect(once.incr(key('down'))).rejects.toThrow();
+    server.faults = {};
+    expect(await redis.get(key('down'))).toBeNull();
+    expect(await once.incr(key('down'))).toBe(1);
+  });
+
   it('error-5xx: the command did not run and the client does not retry', async () => {
     server.faults.cues = ['error-5xx'];
     const before = server.stats.errored;

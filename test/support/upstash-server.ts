@@ -13,21 +13,16 @@
  * SELECT, MONITOR (rejected with 400, whole request), streaming (SSE), read-your-writes sync
  * tokens, integers beyond 2^53 (returned as JSON numbers, so rounded), a request-size limit.
  * A MULTI with a command rejected when queued answers a single 400 EXECABORT error (nothing ran).
+ *
+ * Faults (`faults`, seeded by `seed`; the model is in test/faults/plan.ts): refuse (reset, not
+ * executed), 503 (not executed), stall (not executed, never answered), drop-after (executed, then
+ * the socket is cut), `down` (every connection reset).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { type FaultStats, type Faults, faultPicker, newStats } from './faults.js';
 
-export type Cue = 'drop-after' | 'error-5xx' | 'stall';
-export interface Faults {
-  /** Probability (0..1) that a request is executed on Redis and then its response is dropped (the socket destroyed without a reply). */
-  dropAfterRate?: number;
-  /** Probability that a request gets an HTTP 503 WITHOUT being executed. */
-  errorRate?: number;
-  /** Delay in ms before answering (after executing). */
-  delayMs?: number;
-  /** One-shot cues, consumed in order by the next requests: 'drop-after' | 'error-5xx' | 'stall' (never answer until close; not executed). */
-  cues?: Cue[];
-}
+export type { Cue, FaultStats, Faults } from './faults.js';
 export interface UpstashServer {
   url: string;
   port: number;
@@ -35,9 +30,9 @@ export interface UpstashServer {
   /** HTTP requests served (every POST that reached command execution or a fault), and commands executed on Redis. */
   requests: number;
   commands: number;
-  /** Mutable: tests change it on the fly. */
+  /** Mutable: tests change it on the fly (the model is in test/faults/plan.ts). */
   faults: Faults;
-  stats: { dropped: number; errored: number };
+  stats: FaultStats;
   close(): Promise<void>;
 }
 export interface UpstashServerOptions {
@@ -47,7 +42,7 @@ export interface UpstashServerOptions {
   host?: string;
   token?: string;
   faults?: Faults;
-  /** Seed of the RNG deciding `dropAfterRate` / `errorRate` (default 1). */
+  /** Seed of the RNG deciding the fault rates (default 1). */
   seed?: number;
   /** Max Redis connections (default 16); further requests wait for one. */
   maxConnections?: number;
@@ -288,17 +283,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function startUpstashServer(opts: UpstashServerOptions = {}): Promise<UpstashServer> {
   const u = new URL(opts.redisUrl ?? 'redis://127.0.0.1:6379');
   const target: RedisTarget = {
@@ -309,8 +293,8 @@ export async function startUpstashServer(opts: UpstashServerOptions = {}): Promi
     db: u.pathname.slice(1),
   };
   const pool = new Pool(target, opts.maxConnections ?? 16);
-  const random = rng(opts.seed ?? 1);
-  const chance = (p: number | undefined) => p !== undefined && p > 0 && random() < p;
+  const stats = newStats();
+  const pick = faultPicker(opts.seed ?? 1, stats);
   const token = opts.token ?? 'upstash-test-token';
 
   async function execute(path: Path, commands: string[][], base64: boolean) {
@@ -359,15 +343,17 @@ export async function startUpstashServer(opts: UpstashServerOptions = {}): Promi
 
     opts.onRequest?.(path, commands);
     api.requests++;
-    const { faults } = api;
-    const cue = faults.cues?.shift();
-    if (cue === 'stall') {
+    const fault = pick(api.faults);
+    if (fault === 'refuse') {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault === 'stall') {
       stalled.add(res);
       res.once('close', () => stalled.delete(res));
       return;
     }
-    if (cue === 'error-5xx' || chance(faults.errorRate)) {
-      api.stats.errored++;
+    if (fault === 'error-5xx') {
       return send(res, 503, { error: 'Service Unavailable (injected fault)' });
     }
     const base64 = String(req.headers['upstash-encoding']).toLowerCase() === 'base64';
@@ -377,9 +363,8 @@ export async function startUpstashServer(opts: UpstashServerOptions = {}): Promi
     } catch (e) {
       out = { status: 500, body: { error: `ERR ${e instanceof Error ? e.message : String(e)}` } };
     }
-    if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
-    if (cue === 'drop-after' || chance(faults.dropAfterRate)) {
-      api.stats.dropped++;
+    if (api.faults.delayMs) await new Promise((r) => setTimeout(r, api.faults.delayMs));
+    if (fault === 'drop-after') {
       req.socket.destroy();
       return;
     }
@@ -391,6 +376,12 @@ export async function startUpstashServer(opts: UpstashServerOptions = {}): Promi
     handle(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 30_000;
+  // Store down: new connections are reset as they arrive (requests on kept-alive ones, by `pick`).
+  server.on('connection', (sock: Socket) => {
+    if (!api.faults.down) return;
+    stats.refused++;
+    sock.resetAndDestroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
@@ -405,7 +396,7 @@ export async function startUpstashServer(opts: UpstashServerOptions = {}): Promi
     requests: 0,
     commands: 0,
     faults: opts.faults ?? {},
-    stats: { dropped: 0, errored: 0 },
+    stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
         pool.close();

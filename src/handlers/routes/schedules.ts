@@ -1,4 +1,8 @@
-/** Cron schedule routes: list, read, create or replace, delete, pause, resume. */
+/**
+ * Cron schedule routes: list, read, create or replace, delete, pause, resume. Schedules live in
+ * the token's namespace and may target any of its queues, so they need an admin token without a
+ * queue list.
+ */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
@@ -11,8 +15,10 @@ import {
 import { EdgeqError } from '../../errors.js';
 import { BOUNDS, QUEUE_NAME } from '../../runtime/config.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import type { AppEnv } from '../auth.js';
 import { body } from '../body.js';
 import { jobInput } from '../schemas.js';
+import { guard, nsOf } from '../scope.js';
 
 export const scheduleBody = z.strictObject({
   cron: z.string().min(1).max(256),
@@ -39,26 +45,29 @@ function nameParam(raw: string | undefined): string {
   return raw;
 }
 
-export function scheduleRoutes(rt: Runtime): Hono {
-  const app = new Hono();
-  app.get('/schedules', async (c) => c.json({ schedules: await listSchedules(rt) }));
-  app.get('/schedules/:name', async (c) =>
-    c.json(await getSchedule(rt, nameParam(c.req.param('name')))),
+export function scheduleRoutes(rt: Runtime): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const g = guard('admin', 'namespace');
+  app.get('/schedules', g, async (c) => c.json({ schedules: await listSchedules(rt, nsOf(c)) }));
+  app.get('/schedules/:name', g, async (c) =>
+    c.json(await getSchedule(rt, nameParam(c.req.param('name')), nsOf(c))),
   );
-  app.put('/schedules/:name', async (c) => {
+  app.put('/schedules/:name', g, async (c) => {
     const name = nameParam(c.req.param('name'));
     const input = await body(c, scheduleBody, true);
-    const { schedule, created } = await putSchedule(rt, name, input);
+    const { schedule, created } = await putSchedule(rt, name, input, nsOf(c));
     return c.json(schedule, created ? 201 : 200);
   });
-  app.delete('/schedules/:name', async (c) => {
+  app.delete('/schedules/:name', g, async (c) => {
     const name = nameParam(c.req.param('name'));
-    await deleteSchedule(rt, name);
+    await deleteSchedule(rt, name, nsOf(c));
     return c.json({ name, deleted: true });
   });
   for (const action of ['pause', 'resume'] as const) {
-    app.post(`/schedules/:name/${action}`, async (c) =>
-      c.json(await setSchedulePaused(rt, nameParam(c.req.param('name')), action === 'pause')),
+    app.post(`/schedules/:name/${action}`, g, async (c) =>
+      c.json(
+        await setSchedulePaused(rt, nameParam(c.req.param('name')), action === 'pause', nsOf(c)),
+      ),
     );
   }
   return app;
