@@ -4,7 +4,7 @@
  * `/v1/capabilities` never touch the store and are listed apart.
  */
 import type { Hono } from 'hono';
-import type { Driver } from '../../src/drivers/types.js';
+import { type Driver, JOB_STATES } from '../../src/drivers/types.js';
 import { newJobId, newLeaseToken } from '../../src/runtime/ids.js';
 
 export const DOWN_QUEUE = 'downq';
@@ -91,14 +91,7 @@ export async function storedState(driver: Driver, now: number) {
   const ns = 'default';
   const jobs: string[] = [];
   for (const queue of [DOWN_QUEUE, HANDLER_QUEUE]) {
-    for (const state of [
-      'scheduled',
-      'queued',
-      'active',
-      'completed',
-      'dead',
-      'cancelled',
-    ] as const) {
+    for (const state of JOB_STATES) {
       const page = await driver.list({ ns, now, queue, state, limit: 100 });
       jobs.push(...page.jobs.map((j) => `${queue}/${state}/${j.id}`));
     }

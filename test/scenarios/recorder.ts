@@ -4,6 +4,7 @@
  * a lost response) is `unknown`.
  */
 import type { TickResult } from '../../src/cron/tick.js';
+import { JOB_STATES } from '../../src/drivers/types.js';
 import { EdgeqError } from '../../src/errors.js';
 import type { JobInput, Runtime } from '../../src/runtime/runtime.js';
 import type { JobView } from '../../src/runtime/views.js';
@@ -165,14 +166,7 @@ export class Recorded {
 export async function snapshot(rt: Runtime, queues: string[]): Promise<JobView[]> {
   const out: JobView[] = [];
   for (const queue of queues) {
-    for (const state of [
-      'scheduled',
-      'queued',
-      'active',
-      'completed',
-      'dead',
-      'cancelled',
-    ] as const) {
+    for (const state of JOB_STATES) {
       let cursor: string | undefined;
       do {
         const page = await rt.list(queue, state, { limit: 1_000, ...(cursor ? { cursor } : {}) });
