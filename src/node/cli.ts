@@ -5,7 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { neonConfig } from '@neondatabase/serverless';
 import { libsqlDriver } from '../drivers/libsql/index.js';
+import { memoryDriver } from '../drivers/memory/index.js';
 import { postgresDriver } from '../drivers/postgres/index.js';
 import type { Driver } from '../drivers/types.js';
 import { upstashDriver } from '../drivers/upstash/index.js';
@@ -24,9 +26,13 @@ Environment:
                        loopback only, no auth)
   EDGEQ_TOKENS         scoped tokens, a JSON array of {"token","ns","rights":["enqueue"|
                        "consume"|"admin"],"queues"?:[...],"rate"?:{"limit","per":"second"|"minute"}}
+  EDGEQ_DRIVER         memory | libsql | upstash | postgres: pick the store by name instead of
+                       by which settings below are present (memory: jobs live in this process)
   UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN   Upstash Redis (chosen first)
   DATABASE_URL         Postgres (chosen next); EDGEQ_PG_TRANSPORT pg | neon-http | neon-ws,
                        EDGEQ_PG_SCHEMA (default edgeq)
+  NEON_FETCH_ENDPOINT  neon-http: send SQL to this URL instead of https://<host>/sql (a local
+                       endpoint); NEON_WS_PROXY: neon-ws proxy host:port/path (address appended)
   EDGEQ_REDIS_PREFIX   Redis key prefix with a {hash tag} (default {edgeq})
   LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
   LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
@@ -47,13 +53,23 @@ function positiveInt(name: string, raw: string): number {
 }
 
 /**
- * Upstash when its REST credentials are set, else Postgres (DATABASE_URL), else libSQL (LIBSQL_URL
- * or the local file).
+ * The store EDGEQ_DRIVER names; without it, Upstash when its REST credentials are set, else
+ * Postgres (DATABASE_URL), else libSQL (LIBSQL_URL or the local file).
  */
 function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver; where: string } {
+  const chosen = envString(env, 'EDGEQ_DRIVER');
+  if (chosen && !['memory', 'libsql', 'upstash', 'postgres'].includes(chosen)) {
+    fail(`EDGEQ_DRIVER must be memory, libsql, upstash or postgres, got "${chosen}"`);
+  }
+  if (chosen === 'memory') {
+    return { driver: memoryDriver(), where: 'memory (lost when this process exits)' };
+  }
   const redisUrl = envString(env, 'UPSTASH_REDIS_REST_URL');
   const redisToken = envString(env, 'UPSTASH_REDIS_REST_TOKEN');
-  if (redisUrl && redisToken) {
+  if (chosen === 'upstash' && !(redisUrl && redisToken)) {
+    fail('EDGEQ_DRIVER=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN');
+  }
+  if (redisUrl && redisToken && (!chosen || chosen === 'upstash')) {
     const prefix = envString(env, 'EDGEQ_REDIS_PREFIX');
     const driver = upstashDriver({
       url: redisUrl,
@@ -63,7 +79,14 @@ function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver;
     return { driver, where: `${redisUrl} (prefix ${driver.prefix})` };
   }
   const databaseUrl = envString(env, 'DATABASE_URL');
-  if (databaseUrl) {
+  if (chosen === 'postgres' && !databaseUrl) fail('EDGEQ_DRIVER=postgres needs DATABASE_URL');
+  if (databaseUrl && (!chosen || chosen === 'postgres')) {
+    // Local endpoints speaking Neon's protocols (the ones the tests use); the defaults reach
+    // Neon's hosted proxies.
+    const fetchEndpoint = envString(env, 'NEON_FETCH_ENDPOINT');
+    if (fetchEndpoint) neonConfig.fetchEndpoint = fetchEndpoint;
+    const wsProxy = envString(env, 'NEON_WS_PROXY');
+    if (wsProxy) neonConfig.wsProxy = (host, port) => `${wsProxy}?address=${host}:${port}`;
     const transport = envString(env, 'EDGEQ_PG_TRANSPORT') ?? 'pg';
     if (transport !== 'pg' && transport !== 'neon-http' && transport !== 'neon-ws') {
       fail(`EDGEQ_PG_TRANSPORT must be pg, neon-http or neon-ws, got "${transport}"`);

@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startNeonHttpServer } from '../support/neon-http-server.js';
+import { freshSchema, PG_URL } from '../support/pg-transports.js';
 import { type ServeProcess, startServe } from '../support/serve-process.js';
 
 const TOKEN = 'serve-test-token';
@@ -77,6 +80,42 @@ describe('edgeq serve', () => {
     await expect(
       startServe(['--port', '0', '--host', '0.0.0.0'], { EDGEQ_TOKEN: '' }, cwd),
     ).rejects.toThrow(/refusing to listen on 0.0.0.0 without a token/);
+  });
+
+  it('EDGEQ_DRIVER picks the store by name, and names what is missing', async () => {
+    const cwd = tempDir();
+    const mem = await start(cwd, [], { EDGEQ_TOKEN: TOKEN, EDGEQ_DRIVER: 'memory' });
+    expect((await call(mem.url, 'GET', '/v1/capabilities')).json.driver).toBe('memory');
+    expect(mem.output()).toContain('lost when this process exits');
+    await expect(start(cwd, [], { EDGEQ_TOKEN: TOKEN, EDGEQ_DRIVER: 'mongo' })).rejects.toThrow(
+      /EDGEQ_DRIVER must be memory, libsql, upstash or postgres, got "mongo"/,
+    );
+    await expect(
+      start(cwd, [], { EDGEQ_TOKEN: TOKEN, EDGEQ_DRIVER: 'postgres', DATABASE_URL: '' }),
+    ).rejects.toThrow(/EDGEQ_DRIVER=postgres needs DATABASE_URL/);
+  });
+
+  it('NEON_FETCH_ENDPOINT sends neon-http SQL to a local endpoint', async () => {
+    const neon = await startNeonHttpServer();
+    const schema = freshSchema();
+    try {
+      const p = await start(tempDir(), [], {
+        EDGEQ_TOKEN: TOKEN,
+        DATABASE_URL: PG_URL,
+        EDGEQ_PG_TRANSPORT: 'neon-http',
+        EDGEQ_PG_SCHEMA: schema,
+        NEON_FETCH_ENDPOINT: neon.url,
+      });
+      expect((await call(p.url, 'POST', '/v1/queues/q/jobs', { payload: 1 })).status).toBe(201);
+      expect((await call(p.url, 'GET', '/v1/queues/q')).json.counts.queued).toBe(1);
+      expect(neon.requests).toBeGreaterThan(2);
+    } finally {
+      await neon.close();
+      const c = new pg.Client(PG_URL);
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
   });
 
   it('8 processes on one file, 8 claimers over 2,000 jobs: each claimed and acked once', async () => {
