@@ -4,7 +4,7 @@
  * queue list.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   deleteSchedule,
   getSchedule,
