@@ -47,6 +47,8 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return equalDigests(da, db);
 }
 
+const RECENT_DIGESTS = 64;
+
 interface Entry {
   secret: string;
   scope: Scope;
@@ -75,6 +77,21 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     return table;
   };
 
+  // Digests of recently presented tokens. Hashing is asynchronous (a thread-pool job on Node)
+  // and was a sixth of an enqueue's CPU in `edgeq serve`; clients present the same few tokens
+  // over and over. Bounded, so a flood of random tokens cannot grow it; a hit still compares
+  // against every configured digest, so timing says nothing about the configured tokens.
+  const recent = new Map<string, Uint8Array>();
+  const presentedDigest = async (token: string) => {
+    let d = recent.get(token);
+    if (!d) {
+      d = await digest(token);
+      if (recent.size >= RECENT_DIGESTS) recent.clear();
+      recent.set(token, d);
+    }
+    return d;
+  };
+
   return async (c, next) => {
     if (!configured) {
       if (!opts.open) {
@@ -91,7 +108,7 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     if (!match) {
       throw new EdgeqError('unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
     }
-    const [presented, entries] = await Promise.all([digest(match[1]!), digests()]);
+    const [presented, entries] = await Promise.all([presentedDigest(match[1]!), digests()]);
     let found: Scope | undefined;
     for (const e of entries) {
       // Every entry is compared: no early exit on a match.
