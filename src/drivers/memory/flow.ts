@@ -33,7 +33,7 @@ function live(active: Iterable<StoredJob>, now: number, key?: string): number {
   return n;
 }
 
-function* due(list: StoredJob[], now: number): Generator<StoredJob> {
+function* due(list: Iterable<StoredJob>, now: number): Generator<StoredJob> {
   for (const j of list) {
     if (j.runAt <= now && (j.expiresAt === undefined || j.expiresAt > now)) yield j;
   }
@@ -47,7 +47,7 @@ export function takeFair(p: {
   limit: number;
   now: number;
   limits: FlowLimits;
-  waiting: Map<string, StoredJob[]>;
+  waiting: Map<string, Iterable<StoredJob>>;
   active: Set<StoredJob>;
   flow: FlowState;
 }): StoredJob[] {

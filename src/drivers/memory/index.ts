@@ -53,12 +53,12 @@ import {
   type ReplayParams,
 } from '../types.js';
 import { type FlowState, newFlowState, takeFair } from './flow.js';
-import { publicState, type StoredJob, sortWaiting, toClaimed, toRecord } from './job.js';
+import { publicState, type StoredJob, toClaimed, toRecord, WaitList } from './job.js';
 
 interface QueueState {
   paused: boolean;
   /** Waiting jobs (stored state `queued`) by group key ('' = none), each list in claim order. */
-  waiting: Map<string, StoredJob[]>;
+  waiting: Map<string, WaitList>;
   /** Jobs in state `active` (live or expired leases), for the concurrency limits. */
   active: Set<StoredJob>;
   flow: FlowState;
@@ -165,10 +165,10 @@ class MemoryDriver implements Driver {
     const key = job.group ?? '';
     let list = q.waiting.get(key);
     if (!list) {
-      list = [];
+      list = new WaitList();
       q.waiting.set(key, list);
     }
-    sortWaiting.insert(list, job);
+    list.insert(job);
   }
 
   #unwait(space: Namespace, job: StoredJob): void {
@@ -176,7 +176,7 @@ class MemoryDriver implements Driver {
     const key = job.group ?? '';
     const list = q?.waiting.get(key);
     if (!q || !list) return;
-    sortWaiting.remove(list, job);
+    list.remove(job);
     if (list.length === 0) q.waiting.delete(key);
   }
 
