@@ -5,6 +5,7 @@
 // drift apart silently. Charts go to bench/results/*.svg.
 //
 //   node bench/report.mjs
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/services.mjs';
@@ -206,4 +207,6 @@ if (t) Object.assign(blocks, throughputSections(t));
 Object.assign(blocks, costSections(load));
 const file = join(ROOT, 'BENCHMARKS.md');
 writeFileSync(file, fill(readFileSync(file, 'utf8'), blocks));
+// The tables are written unpadded; the project's one formatter pads them, so CI's lint stays green.
+spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', file], { stdio: 'ignore' });
 console.log(`BENCHMARKS.md: ${Object.keys(blocks).length} blocks filled`);

@@ -5,6 +5,7 @@
  * `edgeq/drivers/memory`, `edgeq/drivers/libsql`.
  */
 export { runTick, type TickResult } from './cron/tick.js';
+export { type DashboardDeps, dashboard } from './dashboard/index.js';
 export type * from './drivers/types.js';
 export { backoffDelay, rateAdvance, rateAllowance } from './drivers/types.js';
 export { EdgeqError, type ErrorCode } from './errors.js';
@@ -21,6 +22,14 @@ export {
   type WorkerHandlers,
   type WorkerSetup,
 } from './handlers/worker.js';
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  logLevelFromEnv,
+} from './observe/log.js';
+export { apiDocs } from './openapi/routes.js';
 export {
   type DeliveryResult,
   deliver,

@@ -6,6 +6,10 @@
 //            http     `node bin/edgeq.js serve` as a child process, one per open(), driven over
 //                      its HTTP API with a real bearer token: what a Worker or a remote consumer
 //                      pays per call (JSON, routing, auth, the HTTP round trip)
+//            worker   the same serve child, consumed by ONE createWorker from edgeq/client with
+//                      c handler slots and claims of at most b (the pull consumer users run;
+//                      c means jobs in flight, as in BullMQ and graphile-worker); by default on
+//                      memory, upstash and postgres-pg only
 //   drivers  memory, libsql (a file in a fresh temp dir), upstash (the local Upstash REST
 //            endpoint on the machine's Redis), postgres-neon-http (the local Neon SQL-over-HTTP
 //            endpoint on the machine's Postgres), postgres-pg (node-postgres)
@@ -58,7 +62,13 @@ import {
 import { sleep } from '../lib/stats.mjs';
 
 export const DRIVERS = ['memory', 'libsql', 'upstash', 'postgres-neon-http', 'postgres-pg'];
-export const TARGETS = ['runtime', 'http'];
+export const TARGETS = ['runtime', 'http', 'worker'];
+/**
+ * The `worker` target runs on these drivers only by default: the ones with a peer on the same
+ * store, plus memory as the floor. It measures the client package on top of `http`, so the
+ * other drivers would add run time without adding a comparison.
+ */
+const WORKER_DRIVERS = ['memory', 'upstash', 'postgres-pg'];
 
 const QUEUE = 'bench';
 const WARMUP_QUEUE = 'bench-warmup';
@@ -67,6 +77,11 @@ const MAX_CLAIM = 100;
 /** Keep-alive connections per serve child: at least the largest concurrency + 1. */
 const MAX_CONNECTIONS = 256;
 
+const TARGET_LABELS = {
+  runtime: 'runtime',
+  http: 'HTTP API (edgeq serve)',
+  worker: 'createWorker over HTTP (edgeq/client)',
+};
 const LABELS = {
   memory: 'memory',
   libsql: 'libSQL file',
@@ -92,16 +107,18 @@ export function systems({ drivers = DRIVERS, targets = TARGETS } = {}) {
   for (const d of drivers) if (!DRIVERS.includes(d)) throw new Error(`edgeq: unknown driver ${d}`);
   for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`edgeq: unknown target ${t}`);
   const out = [];
+  const explicit = drivers !== DRIVERS;
   for (const driver of drivers) {
     for (const target of targets) {
+      if (target === 'worker' && !explicit && !WORKER_DRIVERS.includes(driver)) continue;
       out.push({
         name: `edgeq-${target}-${driver}`,
-        label: `edgeq ${target === 'http' ? 'HTTP API (edgeq serve)' : 'runtime'}, ${LABELS[driver]}`,
+        label: `edgeq ${TARGET_LABELS[target]}, ${LABELS[driver]}`,
         family: 'edgeq',
         backend: BACKENDS[driver],
         driver,
         target,
-        open: () => (target === 'runtime' ? openRuntime(driver) : openHttp(driver)),
+        open: () => (target === 'runtime' ? openRuntime(driver) : openHttp(driver, target)),
       });
     }
   }
@@ -270,7 +287,9 @@ function freePort() {
 
 /** The environment of `edgeq serve` for a driver and store; nothing inherited picks another. */
 function serveEnv(driver, store, token) {
-  const env = { ...process.env, EDGEQ_TOKEN: token };
+  // Request logs off (warnings and errors stay on): the peers write nothing per job, and the
+  // child's stdout is a pipe this process reads.
+  const env = { ...process.env, EDGEQ_TOKEN: token, EDGEQ_LOG: 'warn' };
   for (const k of [
     'EDGEQ_TOKENS',
     'UPSTASH_REDIS_REST_URL',
@@ -397,7 +416,7 @@ function httpClient(base, token) {
   return { call, close: () => agent.close() };
 }
 
-async function openHttp(driver) {
+async function openHttp(driver, target) {
   const store = await freshStore(driver);
   const token = `bench-${rand()}`;
   const env = serveEnv(driver, store, token);
@@ -429,7 +448,9 @@ async function openHttp(driver) {
       ackMany: async (acks) => (await call('/v1/ack', { acks })).results,
     };
     await warmUp(api);
+    const base = await serve.url;
     return session(api, {
+      ...(target === 'worker' ? { consume: (spec) => workerConsume(base, token, spec) } : {}),
       requests: store.ep ? async () => (await store.ep.counts()).requests : undefined,
       async close() {
         // Client first: the server's close waits for open connections.
@@ -479,72 +500,153 @@ async function warmUp(api) {
   if (pending.length) checkAcks(pending, await api.ackMany(pending), 'warm-up ackMany');
 }
 
-function session(api, { requests, close }) {
+function session(api, { consume, requests, close }) {
   return {
     enqueue: async (items) => {
       await api.enqueue(QUEUE, items);
     },
-    consume: async ({ concurrency, batch, onClaimed, onAcked }) => {
-      if (batch > MAX_CLAIM) throw new Error(`edgeq: claim batch ${batch} > ${MAX_CLAIM}`);
-      if (concurrency + 1 > MAX_CONNECTIONS) {
-        throw new Error(`edgeq: concurrency ${concurrency} needs more than ${MAX_CONNECTIONS}`);
-      }
-      let stopping = false;
-      let failure;
-      // Rejects with the first consumer error, so a harness can race it instead of waiting for
-      // its timeout (measure.mjs does not know it yet); handled here so it never crashes alone.
-      let fail;
-      const failed = new Promise((_, rej) => {
-        fail = rej;
-      });
-      failed.catch(() => {});
-      /** Jobs claimed but not yet acked when their loop stopped. */
-      const leftover = [];
-      const loop = async () => {
-        let pending = [];
-        let idleMs = 1;
-        try {
-          while (!stopping && !failure) {
-            const res = await api.claim(QUEUE, batch, pending);
-            if (pending.length) onAcked(checkAcks(pending, res.acks, 'claim with acks'));
-            pending = [];
-            if (res.jobs.length === 0) {
-              await sleep(idleMs);
-              idleMs = Math.min(idleMs * 2, 20);
-              continue;
-            }
-            idleMs = 1;
-            for (const j of res.jobs) {
-              onClaimed(j.payload);
-              pending.push({ id: j.id, leaseToken: j.leaseToken });
-            }
-          }
-        } catch (err) {
-          // Loud at once: the measurement itself would only see it as a timeout.
-          if (!failure) {
-            failure = err;
-            fail(err);
-            console.error(`edgeq consumer failed: ${err.stack ?? err}`);
-          }
+    consume:
+      consume ??
+      (async ({ concurrency, batch, onClaimed, onAcked }) => {
+        if (batch > MAX_CLAIM) throw new Error(`edgeq: claim batch ${batch} > ${MAX_CLAIM}`);
+        if (concurrency + 1 > MAX_CONNECTIONS) {
+          throw new Error(`edgeq: concurrency ${concurrency} needs more than ${MAX_CONNECTIONS}`);
         }
-        leftover.push(...pending);
-      };
-      const loops = Array.from({ length: concurrency }, loop);
-      return {
-        failed,
-        async stop() {
-          stopping = true;
-          await Promise.all(loops);
-          for (let i = 0; i < leftover.length; i += MAX_CLAIM) {
-            const acks = leftover.slice(i, i + MAX_CLAIM);
-            onAcked(checkAcks(acks, await api.ackMany(acks), 'ackMany at stop'));
+        let stopping = false;
+        let failure;
+        // Rejects with the first consumer error, so a harness can race it instead of waiting for
+        // its timeout (measure.mjs does not know it yet); handled here so it never crashes alone.
+        let fail;
+        const failed = new Promise((_, rej) => {
+          fail = rej;
+        });
+        failed.catch(() => {});
+        /** Jobs claimed but not yet acked when their loop stopped. */
+        const leftover = [];
+        const loop = async () => {
+          let pending = [];
+          let idleMs = 1;
+          try {
+            while (!stopping && !failure) {
+              const res = await api.claim(QUEUE, batch, pending);
+              if (pending.length) onAcked(checkAcks(pending, res.acks, 'claim with acks'));
+              pending = [];
+              if (res.jobs.length === 0) {
+                await sleep(idleMs);
+                idleMs = Math.min(idleMs * 2, 20);
+                continue;
+              }
+              idleMs = 1;
+              for (const j of res.jobs) {
+                onClaimed(j.payload);
+                pending.push({ id: j.id, leaseToken: j.leaseToken });
+              }
+            }
+          } catch (err) {
+            // Loud at once: the measurement itself would only see it as a timeout.
+            if (!failure) {
+              failure = err;
+              fail(err);
+              console.error(`edgeq consumer failed: ${err.stack ?? err}`);
+            }
           }
-          leftover.length = 0;
-          if (failure) throw failure;
-        },
-      };
-    },
+          leftover.push(...pending);
+        };
+        const loops = Array.from({ length: concurrency }, loop);
+        return {
+          failed,
+          async stop() {
+            stopping = true;
+            await Promise.all(loops);
+            for (let i = 0; i < leftover.length; i += MAX_CLAIM) {
+              const acks = leftover.slice(i, i + MAX_CLAIM);
+              onAcked(checkAcks(acks, await api.ackMany(acks), 'ackMany at stop'));
+            }
+            leftover.length = 0;
+            if (failure) throw failure;
+          },
+        };
+      }),
     ...(requests ? { requests } : {}),
     close,
+  };
+}
+
+/**
+ * undici's `request` behind the small fetch interface the client takes (src/client/http.ts):
+ * what a Node service would pass as `fetch` for speed, and the same transport the `http`
+ * target's loops use, so the two targets differ only by the client package's own work.
+ */
+function undiciFetch(agent) {
+  return async (url, init) => {
+    const res = await request(url, {
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
+      dispatcher: agent,
+    });
+    return {
+      status: res.statusCode,
+      statusText: '',
+      headers: { get: (name) => res.headers[name.toLowerCase()] ?? null },
+      text: () => res.body.text(),
+    };
+  };
+}
+
+/**
+ * The `worker` target's consumers: ONE `createWorker` from edgeq/client with `concurrency: c`
+ * handler slots and `batchSize: b` (what a user runs against `edgeq serve`; the same meaning of
+ * concurrency as BullMQ's and graphile-worker's, jobs in flight in one worker). The handler is a
+ * no-op that reports the hand-over; acks are counted from the worker's confirmed completions.
+ */
+async function workerConsume(base, token, { concurrency, batch, onClaimed, onAcked }) {
+  const { createWorker } = await dist('client/index.js');
+  const agent = new Agent({ connections: 8, pipelining: 1 });
+  let failure;
+  let fail;
+  const failed = new Promise((_, rej) => {
+    fail = rej;
+  });
+  failed.catch(() => {});
+  const worker = createWorker({
+    url: base,
+    token,
+    queue: QUEUE,
+    concurrency,
+    batchSize: Math.min(batch, MAX_CLAIM),
+    fetch: undiciFetch(agent),
+    graceMs: 10_000,
+    handler: (job) => {
+      onClaimed(job.payload);
+    },
+    onError: (err, info) => {
+      if (failure) return;
+      failure = err;
+      fail(err);
+      console.error(`edgeq worker failed (${info.phase}): ${err?.stack ?? err}`);
+    },
+  });
+  let counted = 0;
+  const report = () => {
+    const done = worker.stats.completed;
+    if (done > counted) {
+      onAcked(done - counted);
+      counted = done;
+    }
+  };
+  // The worker has no per-ack callback; reading its counter every millisecond adds at most
+  // 1 ms to a run.
+  const poll = setInterval(report, 1);
+  return {
+    failed,
+    async stop() {
+      await worker.stop();
+      clearInterval(poll);
+      report();
+      await agent.close();
+      if (failure) throw failure;
+    },
   };
 }

@@ -6,6 +6,7 @@
 import type { ClaimedJob, JobRecord, JobState } from './types.js';
 
 type Optional =
+  | 'backoff'
   | 'leaseExpiresAt'
   | 'finishedAt'
   | 'key'
@@ -37,7 +38,9 @@ export function jobRecord(r: StoredFields, now: number): JobRecord {
     runAt: r.runAt,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    leaseMs: r.leaseMs,
   };
+  if (r.backoff != null) rec.backoff = r.backoff;
   if (r.leaseExpiresAt != null) rec.leaseExpiresAt = r.leaseExpiresAt;
   if (r.finishedAt != null) rec.finishedAt = r.finishedAt;
   if (r.key != null) rec.key = r.key;

@@ -115,6 +115,10 @@ export interface JobRecord {
   runAt: number;
   createdAt: number;
   updatedAt: number;
+  /** The job's default lease length (resolved at enqueue: its own, its queue's, the default). */
+  leaseMs: number;
+  /** The job's own retry policy, when it has one (else the nack's or reclaim's applies). */
+  backoff?: BackoffPolicy;
   leaseExpiresAt?: number;
   finishedAt?: number;
   key?: string;
@@ -402,6 +406,32 @@ export interface AdvanceCursorParams {
   cursor: number;
 }
 
+/** States `restore` writes: waiting (`scheduled` is stored as waiting) and finished. */
+export type RestorableState = Exclude<JobState, 'active'>;
+
+/**
+ * A job to restore: a record as get and list report it (from this store or another), written
+ * with its id, state, attempt count, times, keys and retry settings unchanged.
+ */
+export type RestoreJob = JobRecord & { state: RestorableState };
+
+export interface RestoreParams extends Scoped, Replayable {
+  /** At most 1,000 per call (one round trip). Active jobs are refused: see `restore`. */
+  jobs: RestoreJob[];
+}
+
+export interface RestoreResult {
+  /** Jobs written (a replay-safe driver's re-run counts its own writes again). */
+  restored: number;
+  /** Jobs whose id the namespace already holds, left untouched. */
+  skipped: number;
+  /**
+   * Ids not written because another job of the namespace holds their idempotency key (or, for
+   * a job waiting for its first attempt, a debounce merge target the store cannot share).
+   */
+  conflicts: string[];
+}
+
 /** What a driver can do, so callers and the contract suite can tell (and skip loudly by name). */
 export interface Capabilities {
   /** Jobs survive a process restart. */
@@ -442,6 +472,22 @@ export interface Driver {
   configs(p: ConfigParams): Promise<ConfigEntry[]>;
   /** Raises an entry's cursor (never lowers it); a missing entry is left alone. */
   advanceCursor(p: AdvanceCursorParams): Promise<void>;
+  /**
+   * Inserts jobs as they were stored elsewhere (`edgeq copy`), in one round trip: waiting jobs
+   * claimable at their run time, finished ones listable, prunable and (dead) replayable, every
+   * index the driver keeps (idempotency keys, group rotation, flow counters, deadlines) as if
+   * they had got there through enqueue and claim. An id the namespace holds is skipped; a job
+   * whose key another job holds is not written (`conflicts`). A waiting job that never ran
+   * becomes its debounce key's merge target unless the namespace has one (at most one per key
+   * per call: the first). Throws on an `active` job: a lease cannot move between stores.
+   *
+   * @example
+   * const page = await source.list({ ns, now, queue: 'emails', state: 'dead', limit: 500 });
+   * await target.restore({ ns, now, jobs: page.jobs as RestoreJob[] });
+   */
+  restore(p: RestoreParams): Promise<RestoreResult>;
+  /** Namespaces holding jobs, queues or configuration, sorted (for `edgeq copy --all-namespaces`). */
+  namespaces?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

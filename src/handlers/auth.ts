@@ -31,7 +31,7 @@ export interface AppEnv {
   };
 }
 
-async function digest(s: string): Promise<Uint8Array> {
+async function digest(s: string): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
 }
 
@@ -54,8 +54,32 @@ interface Entry {
   scope: Scope;
 }
 
-/** Checks the configuration now (so a bad one fails at startup) and returns the auth middleware. */
-export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+/** A configured token as the check keeps it: its SHA-256 digest (never the secret) and scope. */
+export interface TokenEntry {
+  readonly digest: Uint8Array<ArrayBuffer>;
+  readonly scope: Scope;
+}
+
+/**
+ * The configured tokens, checked when created and hashed on first use. One per app: the bearer
+ * middleware and the dashboard's login (src/dashboard) share it, so both resolve tokens the same
+ * constant-time way.
+ *
+ * @example
+ * const check = tokenCheck({ token: env.EDGEQ_TOKEN });
+ * const scope = await check.resolve(presented); // undefined for an unknown token
+ */
+export interface TokenCheck {
+  /** Whether any token is configured (else the app is open or refuses everything). */
+  readonly configured: boolean;
+  /** The scope `token` grants, or undefined; compares against every digest, no early exit. */
+  resolve(token: string): Promise<Scope | undefined>;
+  /** Every configured token's digest and scope, in configuration order. */
+  entries(): Promise<readonly TokenEntry[]>;
+}
+
+/** Checks the token configuration now (a bad one fails at startup) and returns its check. */
+export function tokenCheck(opts: AuthOptions): TokenCheck {
   const admin = opts.token === undefined || opts.token === '' ? undefined : opts.token;
   const scoped = parseTokens(opts.tokens ?? [], 'tokens', admin);
   let pending: Entry[] | undefined = [
@@ -65,7 +89,7 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   const configured = pending.length > 0;
   // Hashed on the first request rather than here: Workers allow no crypto in global scope, where
   // an app may be created. The plain secrets are dropped once hashed.
-  let table: Promise<{ digest: Uint8Array; scope: Scope }[]> | undefined;
+  let table: Promise<TokenEntry[]> | undefined;
   const digests = () => {
     if (!table) {
       const entries = pending ?? [];
@@ -92,6 +116,30 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     return d;
   };
 
+  return {
+    configured,
+    entries: digests,
+    async resolve(token) {
+      const [presented, entries] = await Promise.all([presentedDigest(token), digests()]);
+      let found: Scope | undefined;
+      for (const e of entries) {
+        // Every entry is compared: no early exit on a match.
+        if (equalDigests(presented, e.digest)) found = e.scope;
+      }
+      return found;
+    },
+  };
+}
+
+/**
+ * Checks the configuration now (so a bad one fails at startup) and returns the auth middleware.
+ * Pass `check` to share one token table with other routes (the dashboard's login).
+ */
+export function bearerAuth(
+  opts: AuthOptions,
+  check: TokenCheck = tokenCheck(opts),
+): MiddlewareHandler<AppEnv> {
+  const { configured } = check;
   return async (c, next) => {
     if (!configured) {
       if (!opts.open) {
@@ -108,12 +156,7 @@ export function bearerAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     if (!match) {
       throw new EdgeqError('unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
     }
-    const [presented, entries] = await Promise.all([presentedDigest(match[1]!), digests()]);
-    let found: Scope | undefined;
-    for (const e of entries) {
-      // Every entry is compared: no early exit on a match.
-      if (equalDigests(presented, e.digest)) found = e.scope;
-    }
+    const found = await check.resolve(match[1]!);
     if (!found) throw new EdgeqError('unauthorized', 'invalid token');
     c.set('scope', found);
     return next();

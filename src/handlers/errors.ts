@@ -8,13 +8,18 @@ export interface ErrorBody {
 }
 
 export function errorResponse(c: Context, err: EdgeqError): Response {
+  // For the request's log line (src/observe/middleware.ts).
+  c.set('errorCode', err.code);
   const body: ErrorBody = { error: { code: err.code, message: err.message } };
   if (err.field !== undefined) body.error.field = err.field;
   if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer realm="edgeq"');
   return c.json(body, HTTP_STATUS[err.code]);
 }
 
-/** `app.onError`: known errors keep their code; anything else is a 500 with no detail. */
+/**
+ * `app.onError`: known errors keep their code; anything else is a 500 with no detail. The
+ * request middleware (src/observe/middleware.ts) logs what a 5xx hides, with the request id.
+ */
 export function onError(err: Error, c: Context): Response {
   if (err instanceof EdgeqError) return errorResponse(c, err);
   if (err instanceof HTTPException && err.status === 413) {
@@ -23,7 +28,6 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException && err.status < 500) {
     return errorResponse(c, new EdgeqError('invalid_request', err.message || 'bad request'));
   }
-  console.error('[edgeq] unexpected error:', err.name, logSafe(err.message));
   return errorResponse(c, new EdgeqError('internal', 'internal error'));
 }
 

@@ -10,10 +10,15 @@
  * }));
  */
 import type { Hono } from 'hono';
+import type { DashboardDeps } from '../dashboard/deps.js';
 import type { Driver } from '../drivers/types.js';
+import { describeError } from '../observe/describe.js';
+import { createLogger, logLevelFromEnv, newRequestId } from '../observe/log.js';
+import { logTick } from '../observe/tick.js';
 import { envString } from '../runtime/env.js';
-import { createRuntime, describe, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
 import { createApp } from './app.js';
+import type { AppEnv } from './auth.js';
 import { type TokenConfig, tokensFromEnv } from './tokens.js';
 
 /** The parts of Cloudflare's ExecutionContext and ScheduledController edgeq uses. */
@@ -31,6 +36,10 @@ export interface WorkerSetup extends Omit<RuntimeOptions, 'driver'> {
   token?: string;
   /** Scoped tokens; `EDGEQ_TOKENS` (a JSON array) from env when absent. */
   tokens?: TokenConfig[];
+  /** `apiDocs` to serve `GET /openapi.json` and `GET /docs` (see `AppOptions.docs`). */
+  docs?: () => Hono;
+  /** `dashboard` to serve the dashboard at `/dashboard` (see `AppOptions.dashboard`). */
+  dashboard?: (deps: DashboardDeps) => Hono<AppEnv>;
 }
 
 export interface WorkerHandlers<E> {
@@ -48,12 +57,20 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
     let built = cache.get(env);
     if (!built) {
       const s = setup(env);
-      const runtime = createRuntime(s);
       const vars = env as Record<string, unknown>;
+      // Request lines by default (EDGEQ_LOG=info): Workers Logs is where a Worker's lines go.
+      const log = s.log ?? createLogger({ level: logLevelFromEnv(vars, 'info') });
+      const runtime = createRuntime({ ...s, log });
       const token = s.token ?? envString(vars, 'EDGEQ_TOKEN');
       // A bad EDGEQ_TOKENS stops the isolate here: every request answers 500 and the log says why.
       const tokens = s.tokens ?? tokensFromEnv(vars, token);
-      const app = createApp(runtime, { token, tokens, missingTokenHint: MISSING_TOKEN });
+      const app = createApp(runtime, {
+        token,
+        tokens,
+        missingTokenHint: MISSING_TOKEN,
+        ...(s.docs ? { docs: s.docs } : {}),
+        ...(s.dashboard ? { dashboard: s.dashboard } : {}),
+      });
       built = { runtime, app };
       cache.set(env, built);
     }
@@ -64,7 +81,11 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
     try {
       return get(env);
     } catch (err) {
-      console.error('[edgeq] configuration error:', describe(err));
+      // No runtime, so no configured logger: this line goes out at any level.
+      createLogger().error('configuration error', {
+        requestId: newRequestId(),
+        cause: describeError(err),
+      });
       return undefined;
     }
   };
@@ -82,14 +103,14 @@ export function createWorker<E extends object>(setup: (env: E) => WorkerSetup): 
       const built = tryGet(env);
       if (!built) return;
       const { runtime } = built;
+      // Each cron event is a unit of work with its own id, like a request.
+      const log = runtime.log.child({ requestId: newRequestId() });
       ctx.waitUntil(
         runtime
           .tick()
-          .then((r) => {
-            if (r.reclaimed || r.dead || r.pruned || !r.done) console.log('[edgeq] tick', r);
-          })
+          .then((r) => logTick(log, r))
           // The next cron event tries again; a failed tick must not become an unhandled rejection.
-          .catch((err: unknown) => console.error('[edgeq] tick failed:', describe(err))),
+          .catch((err: unknown) => log.error('tick failed', { cause: describeError(err) })),
       );
     },
   };

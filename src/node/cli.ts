@@ -6,13 +6,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { neonConfig } from '@neondatabase/serverless';
+import { neonEndpointConfig } from '../dev/neon-config.js';
 import { libsqlDriver } from '../drivers/libsql/index.js';
 import { memoryDriver } from '../drivers/memory/index.js';
 import { postgresDriver } from '../drivers/postgres/index.js';
 import type { Driver } from '../drivers/types.js';
 import { upstashDriver } from '../drivers/upstash/index.js';
 import { tokensFromEnv } from '../handlers/tokens.js';
+import { createLogger, logLevelFromEnv } from '../observe/log.js';
 import { envString, limitsFromEnv } from '../runtime/env.js';
+import { isStoreCommand, STORE_HELP } from './commands/names.js';
 import { serve } from './serve.js';
 
 const HELP = `edgeq: a serverless, edge-native job queue runtime
@@ -20,6 +23,9 @@ const HELP = `edgeq: a serverless, edge-native job queue runtime
 Usage:
   edgeq serve [--port 8787] [--host 127.0.0.1] [--db .edgeq/edgeq.db] [--tick-interval 10]
   edgeq migrate [--db .edgeq/edgeq.db]     create or upgrade the configured store's schema
+  edgeq dev [--dev-vars upstash|postgres|libsql] [...]   local Upstash, Neon and libSQL
+                       endpoints on a local Redis, Postgres and SQLite file (edgeq dev --help)
+${STORE_HELP}
 
 Environment:
   EDGEQ_TOKEN          admin bearer token of namespace default (without it and EDGEQ_TOKENS:
@@ -32,11 +38,14 @@ Environment:
   DATABASE_URL         Postgres (chosen next); EDGEQ_PG_TRANSPORT pg | neon-http | neon-ws,
                        EDGEQ_PG_SCHEMA (default edgeq)
   NEON_FETCH_ENDPOINT  neon-http: send SQL to this URL instead of https://<host>/sql (a local
-                       endpoint); NEON_WS_PROXY: neon-ws proxy host:port/path (address appended)
+                       endpoint); NEON_WS_PROXY: neon-ws proxy host:port/path (address appended;
+                       a ws:// prefix means a plain local proxy: no TLS, no pipelined password)
   EDGEQ_REDIS_PREFIX   Redis key prefix with a {hash tag} (default {edgeq})
   LIBSQL_URL           libSQL database (file:, libsql://, https://); default file:.edgeq/edgeq.db
   LIBSQL_AUTH_TOKEN    token for a remote libSQL database (Turso)
   PORT                 port when --port is not given
+  EDGEQ_LOG            debug | info | warn | error | off: request and tick lines, one JSON
+                       object each (default info)
   EDGEQ_LEASE_MS, EDGEQ_MAX_ATTEMPTS, EDGEQ_BACKOFF_BASE_MS, EDGEQ_BACKOFF_MAX_MS,
   EDGEQ_COMPLETED_RETENTION_MS, EDGEQ_DEAD_RETENTION_MS, EDGEQ_MAX_BODY_BYTES   defaults
 `;
@@ -83,10 +92,7 @@ function pickDriver(env: Record<string, unknown>, db: string): { driver: Driver;
   if (databaseUrl && (!chosen || chosen === 'postgres')) {
     // Local endpoints speaking Neon's protocols (the ones the tests use); the defaults reach
     // Neon's hosted proxies.
-    const fetchEndpoint = envString(env, 'NEON_FETCH_ENDPOINT');
-    if (fetchEndpoint) neonConfig.fetchEndpoint = fetchEndpoint;
-    const wsProxy = envString(env, 'NEON_WS_PROXY');
-    if (wsProxy) neonConfig.wsProxy = (host, port) => `${wsProxy}?address=${host}:${port}`;
+    Object.assign(neonConfig, neonEndpointConfig(env));
     const transport = envString(env, 'EDGEQ_PG_TRANSPORT') ?? 'pg';
     if (transport !== 'pg' && transport !== 'neon-http' && transport !== 'neon-ws') {
       fail(`EDGEQ_PG_TRANSPORT must be pg, neon-http or neon-ws, got "${transport}"`);
@@ -126,6 +132,7 @@ async function serveCommand(args: string[]): Promise<void> {
   const token = envString(env, 'EDGEQ_TOKEN');
   // Checked before a driver is opened: a bad EDGEQ_TOKENS exits with its message.
   const tokens = tokensFromEnv(env, token);
+  const logger = createLogger({ level: logLevelFromEnv(env, 'info') });
   const { driver, where } = pickDriver(env, values.db);
   const server = await serve({
     driver,
@@ -135,6 +142,7 @@ async function serveCommand(args: string[]): Promise<void> {
     tokens,
     tickIntervalMs: positiveInt('tick-interval', values['tick-interval']) * 1000,
     limits: limitsFromEnv(env),
+    logger,
   });
   console.log(`edgeq: storing jobs in ${where}`);
   let closing = false;
@@ -167,11 +175,37 @@ async function migrateCommand(args: string[]): Promise<void> {
   await driver.close();
 }
 
+/** Runs `edgeq <store command> ...` on the store `pickDriver` picks; resolves to the exit code. */
+async function storeCommand([name, ...args]: string[]): Promise<number> {
+  const { runCommand } = await import('./commands/index.js');
+  if (!isStoreCommand(name)) return 2;
+  return runCommand(name, args, {
+    pickDriver,
+    env: process.env as Record<string, unknown>,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    write: (text) => process.stderr.write(text),
+    tty: process.stderr.isTTY === true,
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     if (command === 'serve') return await serveCommand(rest);
     if (command === 'migrate') return await migrateCommand(rest);
+    // Imported on use: the endpoints (libsql's native module, ws, pg) stay out of `serve`.
+    if (command === 'dev') return await (await import('./dev.js')).devCommand(rest);
+    // Store commands (src/node/commands), also imported on use; they set the exit code.
+    if (isStoreCommand(command) || (command === 'help' && isStoreCommand(rest[0]))) {
+      process.exitCode = await storeCommand(command === 'help' ? [rest[0]!, '--help'] : argv);
+      return;
+    }
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       console.log(HELP);
       return;

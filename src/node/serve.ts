@@ -4,9 +4,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve as honoServe } from '@hono/node-server';
+import { dashboard } from '../dashboard/index.js';
 import type { Driver } from '../drivers/types.js';
 import { createApp } from '../handlers/app.js';
 import type { TokenConfig } from '../handlers/tokens.js';
+import { describeError } from '../observe/describe.js';
+import { createLogger, type Logger, newRequestId } from '../observe/log.js';
+import { logTick } from '../observe/tick.js';
+import { apiDocs } from '../openapi/routes.js';
 import type { Limits } from '../runtime/config.js';
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
 
@@ -24,7 +29,13 @@ export interface ServeOptions {
   /** Milliseconds between ticks (default 10 s); 0 turns the timer off. */
   tickIntervalMs?: number;
   limits?: Partial<Limits>;
+  /** Startup lines, plain text for a person (default: stdout). */
   log?: (line: string) => void;
+  /**
+   * Request and tick lines, one JSON object each (default: level `info`, stdout for info and
+   * stderr for errors; `edgeq serve` takes the level from `EDGEQ_LOG`).
+   */
+  logger?: Logger;
 }
 
 export interface Server {
@@ -49,10 +60,17 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   }
   const runtime = createRuntime({
     driver: opts.driver,
+    log: opts.logger ?? createLogger({ level: 'info' }),
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
   // Before listening: a bad token configuration stops startup with its message.
-  const app = createApp(runtime, { token: opts.token, tokens: opts.tokens, open });
+  const app = createApp(runtime, {
+    token: opts.token,
+    tokens: opts.tokens,
+    open,
+    docs: apiDocs,
+    dashboard,
+  });
 
   const server = honoServe({ fetch: app.fetch, port: opts.port, hostname: opts.host });
   await new Promise<void>((resolve, reject) => {
@@ -74,14 +92,12 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   const schedule = () => {
     if (stopped || interval <= 0) return;
     timer = setTimeout(() => {
+      // Each tick is a unit of work with its own id, like a request.
+      const tickLog = runtime.log.child({ requestId: newRequestId() });
       running = runtime
         .tick()
-        .then((r) => {
-          if (r.reclaimed || r.dead || r.pruned) {
-            log(`edgeq: tick reclaimed ${r.reclaimed}, dead ${r.dead}, pruned ${r.pruned}`);
-          }
-        })
-        .catch((err: unknown) => log(`edgeq: tick failed: ${(err as Error).message}`))
+        .then((r) => logTick(tickLog, r))
+        .catch((err: unknown) => tickLog.error('tick failed', { cause: describeError(err) }))
         .finally(schedule);
     }, interval);
     timer.unref();

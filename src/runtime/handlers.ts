@@ -6,6 +6,8 @@
  * when its lease ends is nacked (its late result is discarded: another claimer may hold the job).
  * Everything is bounded by a time budget, so a tick stays inside the Workers limits.
  */
+import { secondsSince } from '../observe/metrics.js';
+import { DEFAULT_NAMESPACE } from './config.js';
 import type { JobInput, Runtime } from './runtime.js';
 import type { ClaimedView } from './views.js';
 
@@ -123,6 +125,24 @@ async function runOne(rt: Runtime, opts: HandlerOptions, job: ClaimedView): Prom
   }
 }
 
+/** `runOne`, observed: its duration by outcome goes to the runtime's handler histogram. */
+async function timed(
+  rt: Runtime,
+  opts: HandlerOptions,
+  job: ClaimedView,
+  ns = DEFAULT_NAMESPACE,
+): Promise<Outcome> {
+  const started = performance.now();
+  const o = await runOne(rt, opts, job);
+  rt.metrics.handled(
+    ns,
+    job.queue,
+    o.kind === 'ok' ? 'completed' : 'failed',
+    secondsSince(started),
+  );
+  return o;
+}
+
 /**
  * Claims and runs jobs of `queue` until it is empty or `within()` says the budget is spent. Plain
  * acks ride on the next claim (one round trip per batch); acks with follow-ups go alone, since
@@ -163,7 +183,7 @@ export async function drain(
       return out;
     }
     out.ran += claimed.jobs.length;
-    const outcomes = await Promise.all(claimed.jobs.map((j) => runOne(rt, opts, j)));
+    const outcomes = await Promise.all(claimed.jobs.map((j) => timed(rt, opts, j, ns)));
     for (const o of outcomes) {
       const lease = { leaseToken: o.job.leaseToken };
       if (o.kind === 'fail') {

@@ -17,6 +17,8 @@ import type {
   QueueSettings,
 } from '../drivers/types.js';
 import { driverUnavailable, EdgeqError } from '../errors.js';
+import { createLogger, type Logger } from '../observe/log.js';
+import { RuntimeMetrics, secondsSince } from '../observe/metrics.js';
 import type { UrlPolicy } from '../push/ssrf.js';
 import {
   BOUNDS,
@@ -111,6 +113,11 @@ export interface RuntimeOptions {
   now?: () => number;
   limits?: Partial<Limits>;
   tick?: Partial<TickOptions>;
+  /**
+   * The structured logger (src/observe/log.ts) for the runtime's background work and, through
+   * `createApp`, its requests. Default: JSON lines at level `warn` to the console.
+   */
+  log?: Logger;
 }
 
 /** Creates a runtime over a driver. @example createRuntime({ driver: memoryDriver() }) */
@@ -130,6 +137,16 @@ export class Runtime {
   readonly queueSettings: ReadonlyMap<string, QueueSettings>;
   /** Set once the code-defined schedules have been stored by this instance. */
   schedulesSynced = false;
+  // Observability (src/observe): counters and timings of this instance, and its logger.
+  readonly metrics = new RuntimeMetrics();
+  readonly log: Logger;
+  /**
+   * Whether `call` logs a storage failure itself. `createApp` turns it off: its request
+   * middleware logs a request's failure with the request id, and a failed tick is logged where
+   * it is caught; failures background work retries past (a handler's settle, a push's ack) are
+   * counted in `edgeq_storage_errors_total`. A library caller without an app gets the line here.
+   */
+  logStorageErrors = true;
 
   constructor(opts: RuntimeOptions) {
     this.pushPolicy = opts.pushPolicy ?? {};
@@ -160,6 +177,7 @@ export class Runtime {
     this.now = opts.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.tickOptions = { ...DEFAULT_TICK, ...opts.tick };
+    this.log = opts.log ?? createLogger({ level: 'warn' });
   }
 
   /** Storage calls made so far by this runtime (the tick's round-trip budget reads it). */
@@ -172,8 +190,11 @@ export class Runtime {
       return await op();
     } catch (err) {
       if (err instanceof EdgeqError) throw err;
+      this.metrics.storageError(this.driver.name); // observe
       // The cause goes to the log for the operator; the response only says the store failed.
-      console.error(`[edgeq] [${this.driver.name}] storage call failed:`, describe(err));
+      if (this.logStorageErrors) {
+        this.log.error('storage call failed', { driver: this.driver.name, cause: describe(err) });
+      }
       throw driverUnavailable(this.driver.name, err);
     }
   }
@@ -240,9 +261,11 @@ export class Runtime {
     const now = this.now();
     const jobs = inputs.map((input) => this.newJob(queue, input, now));
     const opId = newLeaseToken();
-    return this.call(() =>
+    const results = await this.call(() =>
       this.driver.enqueue({ ns, now, jobs, opId, defaults: this.jobDefaults }),
     );
+    this.metrics.enqueued(ns, queue, results); // observe
+    return results;
   }
 
   async claim(
@@ -252,6 +275,7 @@ export class Runtime {
   ): Promise<{ jobs: ClaimedView[]; acks: AckOutcome[] }> {
     const now = this.now();
     const code = this.queueSettings.get(queue);
+    const started = performance.now(); // observe: claim latency
     const res = await this.call(() =>
       this.driver.claim({
         ns,
@@ -264,6 +288,8 @@ export class Runtime {
         ...(opts.acks ? { acks: opts.acks.map(ackItem) } : {}),
       }),
     );
+    this.metrics.claimed(ns, queue, res.jobs.length, secondsSince(started)); // observe
+    this.metrics.acked(ns, res.acks); // observe
     return { jobs: res.jobs.map(claimedView), acks: res.acks };
   }
 
@@ -284,6 +310,11 @@ export class Runtime {
         ...(follow.length ? { enqueue: follow, defaults: this.jobDefaults } : {}),
       }),
     );
+    // observe: the ack's outcome, and its follow-ups as enqueues to their own queues.
+    this.metrics.acked(ns, res.acks);
+    for (const [i, r] of res.enqueued.entries()) {
+      this.metrics.enqueued(ns, follow[i]?.queue ?? '', [r]);
+    }
     const out = res.acks[0];
     if (!out?.ok) throw fenceError(id, out?.ok === false ? out.error : 'lease_lost');
     return { id, state: 'completed', enqueued: res.enqueued };
@@ -293,6 +324,7 @@ export class Runtime {
     const now = this.now();
     const opId = newLeaseToken();
     const res = await this.call(() => this.driver.ack({ ns, now, opId, acks: acks.map(ackItem) }));
+    this.metrics.acked(ns, res.acks); // observe
     return res.acks;
   }
 
@@ -315,6 +347,7 @@ export class Runtime {
         ...(input.dead ? { dead: true } : {}),
       }),
     );
+    this.metrics.nacked(ns, res); // observe
     if (!res.ok) throw fenceError(id, res.error);
     return res.state === 'queued'
       ? { id, state: 'queued', runAt: iso(res.runAt) }
@@ -476,7 +509,9 @@ export class Runtime {
 
   /** The scheduled work: reclaim expired leases and prune expired finished jobs. */
   async tick(): Promise<TickResult> {
-    return runTick(this);
+    const r = await runTick(this);
+    this.metrics.reclaimed(r); // observe
+    return r;
   }
 }
 

@@ -14,6 +14,7 @@ import { flowLoadContract } from './flow-load.js';
 import type { DriverSuite } from './harness.js';
 import { isolationContract } from './isolation.js';
 import { reclaimContract } from './reclaim.js';
+import { restoreContract } from './restore.js';
 
 export type { DriverFixture, DriverSuite } from './harness.js';
 
@@ -28,5 +29,6 @@ export function driverContract(suite: DriverSuite): void {
     configContract(suite);
     flowContract(suite);
     flowLoadContract(suite);
+    restoreContract(suite);
   });
 }

@@ -63,6 +63,8 @@ export function storeRoutes(): RouteCall[] {
     { method: 'DELETE', path: s },
     { method: 'POST', path: `${s}/pause` },
     { method: 'POST', path: `${s}/resume` },
+    // Job gauges are read from the store at scrape time.
+    { method: 'GET', path: '/metrics' },
   ];
 }
 

@@ -141,6 +141,8 @@ export async function startWorkerdDriverHost(
       deleteConfig: rpc('deleteConfig'),
       configs: rpc('configs'),
       advanceCursor: rpc('advanceCursor'),
+      restore: rpc('restore'),
+      namespaces: rpc('namespaces'),
       close: rpc('close'),
       // Not part of Driver: first-use setup, see warmUp.
       migrate: rpc('migrate'),

@@ -81,6 +81,8 @@ const METHODS = new Set([
   'deleteConfig',
   'configs',
   'advanceCursor',
+  'restore',
+  'namespaces',
   'close',
 ]);
 

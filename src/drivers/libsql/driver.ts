@@ -12,6 +12,7 @@
 import type { Client, InStatement, ResultSet, Row } from '@libsql/client';
 import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { checkRestorable } from '../restore.js';
 import {
   type AckOutcome,
   type AckParams,
@@ -50,11 +51,14 @@ import {
   type ReclaimParams,
   type ReclaimResult,
   type ReplayParams,
+  type RestoreParams,
+  type RestoreResult,
 } from '../types.js';
 import * as C from './config.js';
 import { fastClaim, needsFlow } from './fast-claim.js';
 import { claimStatements, LEASED_RESULT } from './flow.js';
 import { migrate } from './migrate.js';
+import { NAMESPACES, restoreStatements } from './restore.js';
 import { claimedRow, recordOf } from './rows.js';
 import * as S from './statements.js';
 import { jobs } from './tables.js';
@@ -433,6 +437,24 @@ export class LibsqlDriver implements Driver {
 
   async advanceCursor(p: AdvanceCursorParams): Promise<void> {
     await this.#exec(C.advanceCursor(p));
+  }
+
+  async restore(p: RestoreParams): Promise<RestoreResult> {
+    checkRestorable(this.name, p.jobs);
+    if (!p.jobs.length) return { restored: 0, skipped: 0, conflicts: [] };
+    const [, prior, inserted] = await this.#write(restoreStatements(p.ns, p.now, p.jobs));
+    const present = new Set(prior!.rows.map((r) => String(r.id)));
+    const written = new Set(inserted!.rows.map((r) => String(r.id)));
+    const out: RestoreResult = { restored: written.size, skipped: 0, conflicts: [] };
+    for (const j of p.jobs) {
+      if (present.has(j.id)) out.skipped++;
+      else if (!written.has(j.id)) out.conflicts.push(j.id);
+    }
+    return out;
+  }
+
+  async namespaces(): Promise<string[]> {
+    return (await this.#exec(NAMESPACES)).rows.map((r) => String(r.ns));
   }
 
   async close(): Promise<void> {

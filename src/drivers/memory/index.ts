@@ -11,6 +11,8 @@
  * import { memoryDriver } from 'edgeq/drivers/memory';
  * const runtime = createRuntime({ driver: memoryDriver() });
  */
+
+import { checkRestorable, debounceHolders, storedState } from '../restore.js';
 import {
   type AckItem,
   type AckOutcome,
@@ -51,6 +53,8 @@ import {
   type ReclaimParams,
   type ReclaimResult,
   type ReplayParams,
+  type RestoreParams,
+  type RestoreResult,
 } from '../types.js';
 import { type FlowState, newFlowState, takeFair } from './flow.js';
 import { publicState, type StoredJob, toClaimed, toRecord, WaitList } from './job.js';
@@ -450,6 +454,52 @@ class MemoryDriver implements Driver {
   async advanceCursor(p: AdvanceCursorParams): Promise<void> {
     const entry = this.#configs.get(`${p.kind}\0${p.ns}\0${p.name}`);
     if (entry && (entry.cursor === undefined || p.cursor > entry.cursor)) entry.cursor = p.cursor;
+  }
+
+  async restore(p: RestoreParams): Promise<RestoreResult> {
+    checkRestorable(this.name, p.jobs);
+    const space = this.#space(p.ns);
+    const holders = debounceHolders(p.jobs);
+    const out: RestoreResult = { restored: 0, skipped: 0, conflicts: [] };
+    for (const j of p.jobs) {
+      if (space.jobs.has(j.id)) {
+        out.skipped++;
+        continue;
+      }
+      const kk = j.key === undefined ? undefined : `${j.queue}\0${j.key}`;
+      if (kk !== undefined && space.keys.has(kk)) {
+        out.conflicts.push(j.id);
+        continue;
+      }
+      const { state: _, ...rec } = j;
+      const row: StoredJob = {
+        ...rec,
+        ...(rec.backoff === undefined ? {} : { backoff: structuredClone(rec.backoff) }),
+        state: storedState(j),
+      };
+      space.jobs.set(row.id, row);
+      this.#queue(space, row.queue);
+      if (kk !== undefined) space.keys.set(kk, row.id);
+      if (row.state === 'queued') {
+        this.#wait(space, row);
+        const dk = `${row.queue}\0${row.debounceKey}`;
+        const target = space.jobs.get(space.debounce.get(dk) ?? '');
+        // Only where no waiting job of the key still takes merges (as enqueue would find it).
+        if (holders.has(row.id) && !(target?.state === 'queued' && target.attempt === 0)) {
+          space.debounce.set(dk, row.id);
+        }
+      }
+      out.restored++;
+    }
+    return out;
+  }
+
+  async namespaces(): Promise<string[]> {
+    const names = new Set<string>();
+    // `#space` creates an entry on any read: only namespaces that hold something count.
+    for (const [ns, space] of this.#spaces) if (space.jobs.size || space.queues.size) names.add(ns);
+    for (const entry of this.#configs.values()) names.add(entry.ns);
+    return [...names].sort(cmp);
   }
 
   async close(): Promise<void> {}

@@ -7,11 +7,13 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { claimedFromRow, jobRecord, type StoredFields } from '../record.js';
+import { checkRestorable } from '../restore.js';
 import {
   type AckOutcome,
   type AckParams,
   type AckResult,
   type AdvanceCursorParams,
+  type BackoffPolicy,
   type CancelParams,
   type CancelResult,
   type Capabilities,
@@ -43,10 +45,13 @@ import {
   type ReclaimParams,
   type ReclaimResult,
   type ReplayParams,
+  type RestoreParams,
+  type RestoreResult,
 } from '../types.js';
 import { claimParts } from './claim.js';
 import { enqueueParts, enqueueResults, keyOwners } from './enqueue.js';
 import { migrate } from './migrate.js';
+import { namespaces, restore } from './restore.js';
 import * as S from './statements.js';
 
 type Row = Record<string, unknown>;
@@ -315,6 +320,24 @@ export class PostgresDriver implements Driver {
     await this.#q(S.config.advance(this.#t, p));
   }
 
+  async restore(p: RestoreParams): Promise<RestoreResult> {
+    checkRestorable(this.name, p.jobs);
+    if (!p.jobs.length) return { restored: 0, skipped: 0, conflicts: [] };
+    const rows = await this.#kinds(restore(this.#t, p.ns, p.now, p.jobs));
+    const present = new Set((rows.get('prior') ?? []).map((r) => String(r.id)));
+    const written = new Set((rows.get('ins') ?? []).map((r) => String(r.id)));
+    const out: RestoreResult = { restored: written.size, skipped: 0, conflicts: [] };
+    for (const j of p.jobs) {
+      if (present.has(j.id)) out.skipped++;
+      else if (!written.has(j.id)) out.conflicts.push(j.id);
+    }
+    return out;
+  }
+
+  async namespaces(): Promise<string[]> {
+    return (await this.#q(namespaces(this.#t))).map((r) => String(r.ns));
+  }
+
   async close(): Promise<void> {
     await this.transport.close();
   }
@@ -363,6 +386,8 @@ function recordOf(r: Row, now: number): JobRecord {
       group: str(r.group_key),
       expiresAt: num(r.expires_at),
       debounceKey: str(r.debounce_key),
+      leaseMs: Number(r.lease_ms),
+      backoff: r.backoff == null ? null : (JSON.parse(String(r.backoff)) as BackoffPolicy),
     },
     now,
   );

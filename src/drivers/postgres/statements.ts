@@ -285,7 +285,8 @@ const JOB_JSON = sql`jsonb_build_object('id', id, 'queue', queue, 'state', state
   'priority', priority, 'attempt', attempt, 'max_attempts', max_attempts, 'run_at', run_at,
   'created_at', created_at, 'updated_at', updated_at, 'lease_expires_at', lease_expires_at,
   'finished_at', finished_at, 'idem_key', idem_key, 'result', result, 'last_error', last_error,
-  'group_key', nullif(group_key, ''), 'expires_at', expires_at, 'debounce_key', debounce_key)`;
+  'group_key', nullif(group_key, ''), 'expires_at', expires_at, 'debounce_key', debounce_key,
+  'lease_ms', lease_ms, 'backoff', backoff)`;
 
 export function get(t: Tables, p: { ns: string; id: string }): SQL {
   return sql`SELECT ${JOB_JSON} AS data FROM ${t.jobs} WHERE ns = ${txt(p.ns)} AND id = ${txt(p.id)}`;

@@ -7,10 +7,12 @@
  * and each one recognises its own re-run (see `Replayable` in the contract) and answers as before.
  */
 import type { Redis } from '@upstash/redis';
+import { checkRestorable, debounceHolders, storedState } from '../restore.js';
 import type {
   AckParams,
   AckResult,
   AdvanceCursorParams,
+  BackoffPolicy,
   CancelParams,
   CancelResult,
   Capabilities,
@@ -41,6 +43,8 @@ import type {
   ReclaimParams,
   ReclaimResult,
   ReplayParams,
+  RestoreParams,
+  RestoreResult,
 } from '../types.js';
 import { SCRIPTS, type ScriptName } from './scripts/index.js';
 
@@ -240,7 +244,8 @@ export class UpstashDriver implements Driver {
   }
 
   async get(p: GetParams): Promise<JobRecord | null> {
-    return this.#run<JobRecord | null>('get', [this.#ns(p.ns), p.id, p.now]);
+    const rec = await this.#run<ScriptRecord | null>('get', [this.#ns(p.ns), p.id, p.now]);
+    return rec ? fromScript(rec) : null;
   }
 
   async list(p: ListParams): Promise<ListResult> {
@@ -252,7 +257,8 @@ export class UpstashDriver implements Driver {
       p.limit,
       p.cursor ?? '',
     ]);
-    return { jobs: arr<JobRecord>(out.jobs), ...(out.cursor ? { cursor: out.cursor } : {}) };
+    const jobs = arr<ScriptRecord>(out.jobs).map(fromScript);
+    return { jobs, ...(out.cursor ? { cursor: out.cursor } : {}) };
   }
 
   async queues(p: QueuesParams): Promise<QueueInfo[]> {
@@ -302,8 +308,53 @@ export class UpstashDriver implements Driver {
     await this.#exec('advanceCursor', [this.#ns(p.ns), p.kind, p.name, p.cursor]);
   }
 
+  async restore(p: RestoreParams): Promise<RestoreResult> {
+    checkRestorable(this.name, p.jobs);
+    if (!p.jobs.length) return { restored: 0, skipped: 0, conflicts: [] };
+    const holders = debounceHolders(p.jobs);
+    // RESTORE_FIELDS per job, in the order scripts/copy-1.ts reads them.
+    const jobs = p.jobs.flatMap((j) => [
+      j.id,
+      j.queue,
+      storedState(j),
+      j.payload,
+      j.priority,
+      j.attempt,
+      j.maxAttempts,
+      j.runAt,
+      j.leaseMs,
+      j.key ?? '',
+      j.group ?? '',
+      j.expiresAt ?? '',
+      j.debounceKey ?? '',
+      holders.has(j.id) ? 1 : '',
+      j.backoff ? JSON.stringify(j.backoff) : '',
+      j.result ?? '',
+      j.lastError ?? '',
+      j.createdAt,
+      j.updatedAt,
+      j.finishedAt ?? '',
+    ]);
+    const out = await this.#run<{ restored: number; skipped: number; conflicts: unknown }>(
+      'restore',
+      [this.#ns(p.ns), p.now, p.opId ?? '', this.#ttl, ...jobs],
+    );
+    return { restored: out.restored, skipped: out.skipped, conflicts: arr<string>(out.conflicts) };
+  }
+
+  async namespaces(): Promise<string[]> {
+    return arr<string>(await this.#run('namespaces', []));
+  }
+
   /** The REST client holds no connection. */
   async close(): Promise<void> {}
+}
+
+/** A record as the scripts return it: the job's backoff policy still as its JSON text. */
+type ScriptRecord = Omit<JobRecord, 'backoff'> & { backoff?: string };
+
+function fromScript({ backoff, ...rec }: ScriptRecord): JobRecord {
+  return backoff === undefined ? rec : { ...rec, backoff: JSON.parse(backoff) as BackoffPolicy };
 }
 
 function enqueued(raw: unknown): EnqueueResult[] {

@@ -3,7 +3,9 @@
  * namespace of the request's token, after its guard (../scope.ts) checked the right it needs.
  */
 import { type Context, Hono } from 'hono';
-import { describe, type Runtime } from '../../runtime/runtime.js';
+import { describeError } from '../../observe/describe.js';
+import { logOf } from '../../observe/middleware.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import type { AppEnv } from '../auth.js';
 import { body, parse, readJson } from '../body.js';
 import { idParam, queueParam } from '../params.js';
@@ -20,8 +22,9 @@ import { allowQueue, guard, needRight, nsOf } from '../scope.js';
 
 /** Keeps work alive after the response: `waitUntil` in Workers; on Node the promise just runs. */
 function background(c: Context, work: Promise<unknown>): void {
+  const log = logOf(c);
   const guarded = work.catch((err: unknown) =>
-    console.error('[edgeq] background work failed:', describe(err)),
+    log.error('background work failed', { cause: describeError(err) }),
   );
   try {
     c.executionCtx.waitUntil(guarded);

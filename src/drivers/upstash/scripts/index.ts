@@ -3,6 +3,7 @@ import { ACK } from './ack-1.js';
 import { CANCEL, PAUSE, PRUNE, REPLAY } from './admin-1.js';
 import { CLAIM } from './claim-1.js';
 import { ADVANCE_CURSOR, CONFIGS, DELETE_CONFIG, PUT_CONFIG } from './config-1.js';
+import { NAMESPACES, RESTORE } from './copy-1.js';
 import { ENQUEUE } from './enqueue-1.js';
 import { EXTEND } from './extend-1.js';
 import { NACK } from './nack-1.js';
@@ -27,6 +28,8 @@ export const SCRIPTS = {
   deleteConfig: DELETE_CONFIG,
   configs: CONFIGS,
   advanceCursor: ADVANCE_CURSOR,
+  restore: RESTORE,
+  namespaces: NAMESPACES,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -231,16 +231,16 @@ local function ack(N, now, op, id, tok, res, ttl)
   return 'ok'
 end
 
--- A job as the contract's JobRecord (without its lease token).
+-- A job as the contract's JobRecord (without its lease token; backoff still JSON text).
 local function record(N, id, now)
   local f = redis.call('HMGET', jk(N, id), 'q', 's', 'p', 'pr', 'a', 'ma', 'r', 'c', 'u', 'le', 'f',
-    'k', 'res', 'err', 'g', 'x', 'd')
+    'k', 'res', 'err', 'g', 'x', 'd', 'lm', 'bo')
   if not f[2] then return nil end
   local s = f[2]
   if s == 'queued' and tonumber(f[7]) > now then s = 'scheduled' end
   local rec = { id = id, queue = f[1], state = s, payload = f[3], priority = tonumber(f[4]),
     attempt = tonumber(f[5]), maxAttempts = tonumber(f[6]), runAt = tonumber(f[7]),
-    createdAt = tonumber(f[8]), updatedAt = tonumber(f[9]) }
+    createdAt = tonumber(f[8]), updatedAt = tonumber(f[9]), leaseMs = tonumber(f[18]) }
   if f[10] then rec.leaseExpiresAt = tonumber(f[10]) end
   if f[11] then rec.finishedAt = tonumber(f[11]) end
   if f[12] then rec.key = f[12] end
@@ -249,6 +249,9 @@ local function record(N, id, now)
   if f[15] then rec.group = f[15] end
   if f[16] then rec.expiresAt = tonumber(f[16]) end
   if f[17] then rec.debounceKey = f[17] end
+  -- The policy as its stored JSON text (the driver parses it): a cjson round trip would turn an
+  -- empty delaysMs list into an object.
+  if f[19] then rec.backoff = f[19] end
   return rec
 end
 

@@ -1,0 +1,111 @@
+/**
+ * What each field means, for the document and the reference page. Keyed by field name: a name
+ * means the same wherever it appears (a `leaseMs` is a lease length in a job, a claim or a
+ * setting); `Component.path` keys (`TickResult.dead`) override it where it does not. Kept here
+ * rather than as `.describe()` on the schemas, so the Worker, which parses with those schemas,
+ * does not carry the prose.
+ */
+export const FIELD_DOCS: Readonly<Record<string, string>> = {
+  // Jobs, as enqueued
+  payload: 'Any JSON value (default `null`), nested at most 64 levels deep.',
+  delayMs: 'Run no earlier than this many ms from now.',
+  runAt: 'Run no earlier than this time: epoch ms or ISO 8601. Wins over `delayMs`.',
+  priority: 'Higher is claimed first (default 0).',
+  maxAttempts: 'Attempts before the job is dead (default: the queue\u2019s, else 5).',
+  key: 'Idempotency key: while a job with this key exists in the queue, its id is returned. With `debounceMs`, a debounce key.',
+  leaseMs: 'Lease length in ms (default: the job\u2019s, the queue\u2019s, else 30,000).',
+  group:
+    'Flow-control key (a tenant, a user): fair rotation and the queue\u2019s per-group limits.',
+  expiresAt: 'Deadline (epoch ms or ISO 8601): a job not leased by then ends `dead` (`expired`).',
+  ttlMs: 'Deadline as ms from now.',
+  debounceMs:
+    'Debounce by `key`: run this long after the last enqueue of the key, with the last payload.',
+  jobs: 'The jobs, in order.',
+  queue: 'A queue name: 1 to 128 of A-Z a-z 0-9 _ . - (not `.` or `..`).',
+  // Claims and settlements
+  limit: 'How many at most.',
+  acks: 'Acks to settle in the same call, each fenced by its lease token.',
+  leaseToken:
+    'The token the claim handed out with the job: it fences every change to the leased job.',
+  result: 'Any JSON value kept with the completed job.',
+  enqueue: 'Follow-up jobs, stored if and only if the ack succeeds.',
+  error: 'Why the job failed, kept as its `lastError` (control characters replaced).',
+  retryInMs: 'Retry after this many ms instead of the backoff delay.',
+  dead: 'Dead-letter the job now instead of retrying.',
+  ids: 'Job ids.',
+  id: 'A job id.',
+  ok: 'Whether the ack took effect.',
+  created: 'False when an existing job (same `key`) was returned or a waiting one debounced.',
+  debounced: 'True when a waiting job with the same debounce key was replaced.',
+  // Job views
+  state:
+    'scheduled (waiting for its run time), queued (due), active (leased), completed, dead or cancelled.',
+  attempt: 'Attempts used so far, this one included once leased.',
+  leaseExpiresAt: 'When the current lease ends.',
+  createdAt: 'When the job was enqueued.',
+  updatedAt: 'When the job last changed.',
+  finishedAt: 'When the job was completed, dead or cancelled.',
+  lastError: 'The last failure\u2019s message; exactly `expired` when the deadline passed.',
+  debounceKey: 'The debounce key the job was enqueued with.',
+  cursor: 'Pass the previous page\u2019s `cursor` for the next page.',
+  // Queues
+  name: 'The queue or schedule name.',
+  paused: 'A paused queue is not claimed from; a paused schedule enqueues nothing.',
+  counts: 'Jobs by state.',
+  settingsSource: 'Where the settings come from: `code` (read-only here), `stored`, or `none`.',
+  concurrency: 'Live leases of the queue never exceed it.',
+  rate: 'At most `limit` claims in any window of the period, with bursts of up to `burst`.',
+  groupConcurrency: 'Live leases per `group` key never exceed it.',
+  groupRate: 'The same as `rate`, per `group` key.',
+  per: 'The window by name.',
+  periodMs: 'The window in ms.',
+  burst: 'Claims taken at once after a quiet spell (default 1: evenly spaced).',
+  backoff: 'Retry delays of the queue\u2019s jobs: exponential, fixed, or a list.',
+  retention: 'How long finished jobs are kept (set in code only).',
+  replayed: 'Jobs moved back to the queue.',
+  // Push
+  url: 'The https endpoint; checked by the SSRF guard when bound and before every delivery.',
+  secrets: 'Signing secrets (`whsec_...`); several while rotating keys.',
+  timeoutMs: 'Per-attempt timeout in ms (default 10,000).',
+  // Schedules
+  cron: '5 fields, or 6 with leading seconds; `@daily` and the like.',
+  tz: 'IANA time zone the fields are read in (default UTC).',
+  catchUp: 'How many missed slots to enqueue after a gap (default 1: the latest only).',
+  nextRunAt: 'The next slot after now (absent while paused).',
+  // Errors
+  code: 'A stable error code.',
+  message: 'For a person; never a payload, a token or a stack.',
+  field: 'The request field that failed validation.',
+  driver: 'The storage driver in use.',
+  // Where a name means something else
+  'Error.error': 'What went wrong.',
+  'AckOutcome.error': 'Why the ack did not take effect.',
+  'ClaimResponse.acks': 'The outcomes of the acks the claim carried, in order.',
+  'AckResponse.enqueued': 'The follow-up jobs stored with the ack.',
+  'AckManyResponse.results': 'One outcome per ack, in order.',
+  'EnqueueResult.id': 'The job id (the existing job\u2019s, for a repeated key).',
+  'Health.ok': 'Always true.',
+  'PushView.secrets': 'How many signing secrets the binding holds.',
+  'ScheduleRequest.queue': 'The queue each slot\u2019s job goes to.',
+  'Schedule.queue': 'The queue each slot\u2019s job goes to.',
+  'Capabilities.capabilities': 'What the driver guarantees.',
+  'Capabilities.capabilities.durable': 'Jobs survive a restart.',
+  'Capabilities.capabilities.shared': 'Several instances can share one store.',
+  'Capabilities.capabilities.replaySafe':
+    'A re-sent call gets the first answer and changes nothing.',
+  'TickResult.reclaimed': 'Expired leases put back to wait for a retry.',
+  'TickResult.dead': 'Expired leases with no attempts left, now dead.',
+  'TickResult.expired': 'Waiting jobs past their deadline, now dead.',
+  'TickResult.pruned': 'Finished jobs deleted after their retention.',
+  'TickResult.schedules': 'Schedules looked at, and jobs they enqueued.',
+  'TickResult.pushed': 'Jobs POSTed to push endpoints, by outcome.',
+  'TickResult.handled': 'Jobs run by in-process handlers, by outcome.',
+  'TickResult.done': 'False when a budget ran out with work left; the next tick continues.',
+  'TickResult.elapsedMs': 'Wall time of the tick.',
+  'DrainResult.ran': 'Jobs claimed and run.',
+  'DrainResult.completed': 'Jobs acked.',
+  'DrainResult.failed': 'Jobs nacked (the handler threw or outlived its lease).',
+  'DrainResult.lost': 'Settlements refused because the lease was already lost.',
+  'DrainResult.done': 'False when the budget ran out with work possibly left.',
+  'PauseResponse.paused': 'Whether the queue is now paused.',
+};
