@@ -2,7 +2,8 @@
 # Makes sure the services the tests use are installed and running on this machine:
 # Redis on 127.0.0.1:6379 (the Upstash driver's tests reach it through a local REST endpoint) and
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a `test` database (the Postgres driver's tests,
-# directly and through local Neon HTTP / WebSocket endpoints).
+# directly and through local Neon HTTP / WebSocket endpoints). Also Debian's Chromium at
+# /usr/bin/chromium for the dashboard's browser test (playwright-core drives it; it downloads none).
 set -euo pipefail
 
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
@@ -43,3 +44,9 @@ if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname
   psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null
 fi
 echo "postgres: $(psql -h 127.0.0.1 -U postgres -d test -tAc 'SHOW server_version')"
+
+if ! [ -x /usr/bin/chromium ]; then
+  echo "installing chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

@@ -18,6 +18,7 @@ import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { EdgeqError } from '../errors.js';
 import type { AppEnv } from '../handlers/auth.js';
+import type { ErrorBody } from '../handlers/errors.js';
 import { ADMIN_SCOPE, type Scope } from '../handlers/tokens.js';
 import type { DashboardDeps } from './deps.js';
 import { loginPath } from './paths.js';
@@ -36,9 +37,7 @@ const MAX_FORM_BYTES = 16 * 1024;
  * the same check for listen addresses, but importing it would pull Node's server into Workers.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
-  );
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Plain http to a loopback name: the one case the cookie goes without `Secure`. */
@@ -73,7 +72,10 @@ export function harden(deps: DashboardDeps): MiddlewareHandler<AppEnv>[] {
   const limitBody = bodyLimit({
     maxSize: MAX_FORM_BYTES,
     onError: () => {
-      throw new EdgeqError('payload_too_large', `a dashboard form is at most ${MAX_FORM_BYTES} bytes`);
+      throw new EdgeqError(
+        'payload_too_large',
+        `a dashboard form is at most ${MAX_FORM_BYTES} bytes`,
+      );
     },
   });
   // csrf and bodyLimit pass safe methods (GET, HEAD) through untouched.
@@ -115,5 +117,15 @@ export function requireSession(deps: DashboardDeps): MiddlewareHandler<AppEnv>[]
     c.set('scope', scope);
     return next();
   };
-  return [session, deps.limit];
+  // The API's limiter answers in JSON; a page shows the same message as its HTML error page
+  // (Retry-After, already set on the context, stays on the answer).
+  const limited: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const refused: unknown = await deps.limit(c, next);
+    // Passed through, the middleware resolves to whatever `next` did (Hono's context), not a
+    // Response: only an answer of its own is a refusal.
+    if (!(refused instanceof Response)) return;
+    const { error } = (await refused.json()) as ErrorBody;
+    throw new EdgeqError(error.code, error.message);
+  };
+  return [session, limited];
 }

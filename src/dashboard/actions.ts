@@ -21,9 +21,13 @@ import { queuePath, schedulesPath, withNotice } from './paths.js';
 
 function scheduleName(raw: string | undefined): string {
   if (!raw || !QUEUE_NAME.test(raw)) {
-    throw new EdgeqError('invalid_request', 'schedule name must be 1 to 128 characters of A-Z a-z 0-9 _ . -', {
-      field: 'name',
-    });
+    throw new EdgeqError(
+      'invalid_request',
+      'schedule name must be 1 to 128 characters of A-Z a-z 0-9 _ . -',
+      {
+        field: 'name',
+      },
+    );
   }
   return raw;
 }

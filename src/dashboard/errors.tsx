@@ -10,8 +10,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EdgeqError, HTTP_STATUS } from '../errors.js';
 import type { Scope } from '../handlers/tokens.js';
-import { Layout, render } from './layout.js';
 import { clip } from './format.js';
+import { Layout, render } from './layout.js';
 import { localPath, loginPath, queuesPath } from './paths.js';
 
 /** The error an exception is shown as; anything unknown is `internal` with no detail. */
@@ -48,7 +48,14 @@ export function dashboardError(err: Error, c: Context): Promise<Response> {
       </h1>
       <p>
         {e.message}
-        {e.field === undefined ? '' : <span class="muted"> (field <code>{e.field}</code>)</span>}
+        {e.field === undefined ? (
+          ''
+        ) : (
+          <span class="muted">
+            {' '}
+            (field <code>{e.field}</code>)
+          </span>
+        )}
       </p>
       <p>
         {signedIn || e.code !== 'unauthorized' ? (
@@ -68,7 +75,11 @@ export function dashboardError(err: Error, c: Context): Promise<Response> {
  */
 export async function dashboardNotFound(c: Context): Promise<Response> {
   const url = new URL(c.req.url);
-  if (c.req.method === 'GET' && url.pathname.endsWith('/') && localPath(url.pathname.slice(0, -1))) {
+  if (
+    c.req.method === 'GET' &&
+    url.pathname.endsWith('/') &&
+    localPath(url.pathname.slice(0, -1))
+  ) {
     return c.redirect(`${url.pathname.slice(0, -1)}${url.search}`, 301);
   }
   const path = clip(url.pathname, 200);

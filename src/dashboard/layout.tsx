@@ -18,12 +18,12 @@ const STYLE = `
 @media (prefers-color-scheme:dark){:root{--fg:#e6e8eb;--muted:#9aa3ae;--line:#353a42;--bg:#16181c;--alt:#1e2126;--accent:#7aa2ff;--bad:#ff8a80;--ok:#81c784}}
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;color:var(--fg);background:var(--bg)}
 header{display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap;padding:.6rem 1.5rem;border-bottom:1px solid var(--line);background:var(--alt)}
-header b{font-size:16px}header nav a{margin-right:1rem}header .who{margin-left:auto;color:var(--muted)}
+header b{font-size:16px}header nav a{margin-right:1rem}header nav a[aria-current]{font-weight:600}header .who{margin-left:auto;color:var(--muted)}
 main{padding:1rem 1.5rem;max-width:90rem}a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 h1{font-size:20px;margin:.2rem 0 .8rem;word-break:break-all}h2{font-size:16px;margin:1.4rem 0 .5rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-top:1px solid var(--line)}
 th{font-size:12px;color:var(--muted);font-weight:600;border-top:0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-code,pre,.mono{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}td.mono{word-break:break-all}
+code,pre,.mono{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}td.mono{word-break:break-all}td.id{white-space:nowrap;word-break:normal}time{white-space:nowrap}
 pre.json{background:var(--alt);border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem;max-height:32rem;overflow:auto;white-space:pre-wrap;word-break:break-word;margin:.3rem 0}
 dl{display:grid;grid-template-columns:11rem 1fr;gap:.25rem 1rem;margin:.5rem 0}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 form.inline{display:inline;margin:0}button{font:inherit;font-size:13px;padding:.15rem .7rem;border:1px solid var(--line);border-radius:5px;background:var(--bg);color:var(--fg);cursor:pointer}

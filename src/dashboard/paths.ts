@@ -55,7 +55,8 @@ export type Notice = 'paused' | 'resumed' | 'replayed' | 'logged-out';
 const NOTICES: Record<Notice, (n?: number) => string> = {
   paused: () => 'Paused: claims take no jobs from it until it is resumed.',
   resumed: () => 'Resumed.',
-  replayed: (n = 0) => `Replayed ${n} dead job${n === 1 ? '' : 's'}: back in the queue, attempts reset.`,
+  replayed: (n = 0) =>
+    `Replayed ${n} dead job${n === 1 ? '' : 's'}: back in the queue, attempts reset.`,
   'logged-out': () => 'Logged out.',
 };
 

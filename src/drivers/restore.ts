@@ -21,10 +21,12 @@ export function checkRestorable(driver: string, jobs: readonly RestoreJob[]): vo
   }
 }
 
+/** The state a job is stored in: a scheduled one waits as `queued`. */
 export function storedState(j: RestoreJob): StoredState {
   return j.state === 'scheduled' ? 'queued' : j.state;
 }
 
+/** Whether a job is restored waiting (claimable at its run time). */
 export function isWaiting(j: RestoreJob): boolean {
   return j.state === 'queued' || j.state === 'scheduled';
 }

@@ -415,11 +415,13 @@ export type RestorableState = Exclude<JobState, 'active'>;
  */
 export type RestoreJob = JobRecord & { state: RestorableState };
 
+/** `restore`'s call: the jobs of one namespace; `opId` makes a re-run recognisable. */
 export interface RestoreParams extends Scoped, Replayable {
   /** At most 1,000 per call (one round trip). Active jobs are refused: see `restore`. */
   jobs: RestoreJob[];
 }
 
+/** What `restore` did with each job of the call. */
 export interface RestoreResult {
   /** Jobs written (a replay-safe driver's re-run counts its own writes again). */
   restored: number;

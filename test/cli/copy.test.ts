@@ -311,6 +311,11 @@ describe('edgeq copy', () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['--from', 'libsql'], {}, /give both --from <store> and --to <store>/],
       [['--from', 'libsql', '--to', 'libsql'], {}, /--from and --to name the same store/],
+      [
+        ['--from', 'libsql:file:missing.db', '--to', 'libsql'],
+        {},
+        /--from: there is no file \/.*missing\.db/,
+      ],
       [['--from', 'memory', '--to', 'libsql'], {}, /memory store lives inside one process/],
       [['--from', 'libsql', '--to', 'postgres'], {}, /--to postgres needs DATABASE_URL/],
       [

@@ -15,6 +15,7 @@ import {
   ADMIN,
   Browser,
   makeDash,
+  RATED,
   SECRETS,
   TOKENS,
   textOf,
@@ -200,6 +201,23 @@ describe('scope', () => {
   });
 });
 
+describe('rate', () => {
+  it("counts a token's pages against its rate and answers an HTML 429 past it", async () => {
+    const { app, clock } = makeDash();
+    const b = new Browser(app);
+    expect((await b.login(RATED)).status).toBe(303);
+    for (let i = 0; i < 3; i++) expect((await b.get('/dashboard')).status).toBe(200);
+    const over = await b.get('/dashboard');
+    expect(over.status).toBe(429);
+    expect(over.headers.get('content-type')).toContain('text/html');
+    expect(over.headers.get('retry-after')).toBe('20');
+    expect(textOf(over.text)).toContain('429 rate_limited');
+    expect(textOf(over.text)).toContain('this token may make 3 requests per minute');
+    clock.now += 20_000;
+    expect((await b.get('/dashboard')).status).toBe(200);
+  });
+});
+
 describe('CSRF', () => {
   it('refuses POSTs from another origin or without one, and changes nothing', async () => {
     const { app, rt } = makeDash();
@@ -296,7 +314,10 @@ describe('without tokens', () => {
     const { createApp } = await import('../../src/handlers/app.js');
     const { createRuntime } = await import('../../src/runtime/runtime.js');
     const { memoryDriver } = await import('../../src/drivers/memory/index.js');
-    const app = createApp(createRuntime({ driver: memoryDriver() }), { token: ADMIN, tokens: TOKENS });
+    const app = createApp(createRuntime({ driver: memoryDriver() }), {
+      token: ADMIN,
+      tokens: TOKENS,
+    });
     const res = await app.request('http://localhost/dashboard');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/json');

@@ -45,7 +45,7 @@ const shot = (name: string) =>
 
 /** The number in a queue's row for `state`, as the overview shows it. */
 const count = (queue: string, state: string) =>
-  page.locator(`tr[data-queue="${queue}"] td[data-state="${state}"]`).innerText();
+  page.locator(`tr[data-queue="${queue}"] td[data-state="${state}"]`).textContent();
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -60,7 +60,11 @@ beforeAll(async () => {
   await api('POST', '/v1/queues/emails/jobs', { jobs });
   const claimed = await api('POST', '/v1/queues/emails/claim', { limit: 2 });
   for (const j of claimed.jobs) {
-    await api('POST', `/v1/jobs/${j.id}/nack`, { leaseToken: j.leaseToken, error: XSS, dead: true });
+    await api('POST', `/v1/jobs/${j.id}/nack`, {
+      leaseToken: j.leaseToken,
+      error: XSS,
+      dead: true,
+    });
   }
   await api('PUT', '/v1/schedules/nightly', { cron: '0 3 * * *', queue: 'emails', payload: XSS });
 
@@ -107,7 +111,7 @@ describe('the dashboard in Chromium', () => {
     await shot('01-login');
     await page.fill('input[name="token"]', 'dash-wrong-token-0123456789');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.locator('.notice.error').innerText()).toContain('not valid');
+    await expect.poll(() => page.locator('.notice.error').textContent()).toContain('not valid');
     await page.fill('input[name="token"]', TOKEN);
     await page.click('button[type="submit"]');
     await page.waitForURL(`${server.url}/dashboard`);
@@ -128,9 +132,9 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${server.url}/dashboard/queues/emails?state=queued&limit=10`);
     const seen: string[] = [];
     for (let p = 0; ; p++) {
-      const ids = await page.locator('tr[data-job]').evaluateAll((rows) =>
-        rows.map((r) => r.getAttribute('data-job')!),
-      );
+      const ids = await page
+        .locator('tr[data-job]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')!));
       seen.push(...ids);
       if (p === 0) await shot('03-jobs-page-1');
       const next = page.locator('a[rel="next"]');
@@ -149,10 +153,12 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('tr[data-job]').first().getAttribute('data-job')).toBe(seen[0]);
     await page.click(`tr[data-job="${seen[0]}"] a`);
     await page.waitForURL(`${server.url}/dashboard/jobs/${seen[0]}`);
-    const payload = await page.locator('h2:has-text("Payload") + pre').innerText();
+    const payload = (await page.locator('h2:has-text("Payload") + pre').textContent()) ?? '';
     expect(JSON.parse(payload)).toEqual((await api('GET', `/v1/jobs/${seen[0]}`)).payload);
     expect(JSON.parse(payload).note).toBe(XSS);
-    await expect.poll(() => page.locator('body').innerText()).toContain('not a log of its attempts');
+    await expect
+      .poll(() => page.locator('body').textContent())
+      .toContain('not a log of its attempts');
     await shot('04-job');
   });
 
@@ -160,13 +166,13 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${server.url}/dashboard`);
     await page.click('tr[data-queue="emails"] button:has-text("Pause")');
     await page.waitForURL(/done=paused/);
-    expect(await page.locator('.notice').innerText()).toContain('Paused');
-    expect(await page.locator('tr[data-queue="emails"] .tag').innerText()).toBe('paused');
+    expect(await page.locator('.notice').textContent()).toContain('Paused');
+    expect(await page.locator('tr[data-queue="emails"] .tag').textContent()).toBe('paused');
     expect((await api('GET', '/v1/queues/emails')).paused).toBe(true);
     await shot('05-paused');
     await page.click('tr[data-queue="emails"] button:has-text("Resume")');
     await page.waitForURL(/done=resumed/);
-    expect(await page.locator('tr[data-queue="emails"] .tag').innerText()).toBe('running');
+    expect(await page.locator('tr[data-queue="emails"] .tag').textContent()).toBe('running');
     expect((await api('GET', '/v1/queues/emails')).paused).toBe(false);
   });
 
@@ -174,13 +180,13 @@ describe('the dashboard in Chromium', () => {
     await page.click('nav a:has-text("Dead letters")');
     await page.click('tr[data-queue="emails"] a');
     await page.waitForURL(/state=dead/);
-    const error = await page.locator('tr[data-job] td').nth(6).innerText();
+    const error = await page.locator('tr[data-job] td').nth(6).textContent();
     expect(error).toBe(XSS);
     await shot('06-dead');
     const id = await page.locator('tr[data-job]').first().getAttribute('data-job');
     await page.click(`tr[data-job="${id}"] button:has-text("Replay")`);
     await page.waitForURL(/done=replayed&n=1/);
-    expect(await page.locator('.notice').innerText()).toContain('Replayed 1 dead job');
+    expect(await page.locator('.notice').textContent()).toContain('Replayed 1 dead job');
     expect(await page.locator('tr[data-job]').count()).toBe(1);
     expect((await api('GET', `/v1/jobs/${id}`)).state).toBe('queued');
   });
@@ -189,8 +195,8 @@ describe('the dashboard in Chromium', () => {
     await page.click('nav a:has-text("Schedules")');
     await page.waitForURL(`${server.url}/dashboard/schedules`);
     const row = page.locator('tr[data-schedule="nightly"]');
-    expect(await row.locator('td').nth(1).innerText()).toBe('0 3 * * *');
-    expect(await row.locator('td').nth(6).innerText()).toBe(JSON.stringify(XSS));
+    expect(await row.locator('td').nth(1).textContent()).toBe('0 3 * * *');
+    expect(await row.locator('td').nth(6).textContent()).toBe(JSON.stringify(XSS));
     await shot('07-schedules');
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);

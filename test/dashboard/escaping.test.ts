@@ -113,7 +113,9 @@ describe('escaping', () => {
       expect([path, live(page.text)]).toEqual([path, []]);
     }
     // Notices come from a fixed table: a made-up one shows nothing.
-    const odd = await b.get(`/dashboard?done=${encodeURIComponent(XSS)}&n=${encodeURIComponent(XSS)}`);
+    const odd = await b.get(
+      `/dashboard?done=${encodeURIComponent(XSS)}&n=${encodeURIComponent(XSS)}`,
+    );
     expect(odd.status).toBe(200);
     expect(odd.text).not.toContain('alert');
     const login = await new Browser(b.app).get(`/dashboard/login?next=${encodeURIComponent(ATTR)}`);

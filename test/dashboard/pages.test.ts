@@ -18,7 +18,10 @@ let d: Dash;
 let b: Browser;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeq-dash-pages-'));
-  d = makeDash({ token: ADMIN, tokens: TOKENS }, libsqlDriver({ url: `file:${join(dir, 'q.db')}` }));
+  d = makeDash(
+    { token: ADMIN, tokens: TOKENS },
+    libsqlDriver({ url: `file:${join(dir, 'q.db')}` }),
+  );
   b = new Browser(d.app);
   await b.login(ADMIN);
 });
@@ -95,7 +98,9 @@ describe('pages', () => {
     await rt.nack(job!.id, { leaseToken: job!.leaseToken, error: 'smtp 451', retryInMs: 5000 });
     const page = await b.get(`/dashboard/jobs/${job!.id}`);
     const text = textOf(page.text);
-    const stored = (await rt.call(() => rt.driver.get({ ns: 'default', now: rt.now(), id: job!.id })))!;
+    const stored = (await rt.call(() =>
+      rt.driver.get({ ns: 'default', now: rt.now(), id: job!.id }),
+    ))!;
     expect(text).toContain(`attempts ${stored.attempt} of ${stored.maxAttempts}`);
     expect(text).toContain(`priority ${stored.priority}`);
     expect(text).toContain(`runs at ${new Date(stored.runAt).toISOString()}`);
@@ -165,10 +170,14 @@ describe('pages', () => {
     const row = textOf(/<tr data-schedule="hourly">([\s\S]*?)<\/tr>/.exec(page.text)![1]!);
     const view = await getSchedule(rt, 'hourly');
     expect(row).toContain(`hourly 0 * * * * Europe/Paris reports ${view.nextRunAt}`);
-    const paused = await b.post('/dashboard/schedules/hourly/pause', { back: '/dashboard/schedules' });
+    const paused = await b.post('/dashboard/schedules/hourly/pause', {
+      back: '/dashboard/schedules',
+    });
     expect(paused.location).toBe('/dashboard/schedules?done=paused');
     expect((await getSchedule(rt, 'hourly')).paused).toBe(true);
-    expect((await b.get(paused.location!)).text).toContain('action="/dashboard/schedules/hourly/resume"');
+    expect((await b.get(paused.location!)).text).toContain(
+      'action="/dashboard/schedules/hourly/resume"',
+    );
     await b.post('/dashboard/schedules/hourly/resume', { back: '/dashboard/schedules' });
     expect((await getSchedule(rt, 'hourly')).paused).toBe(false);
     const missing = await b.post('/dashboard/schedules/nope/pause');

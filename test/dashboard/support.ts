@@ -18,11 +18,14 @@ export const ACME = 'dash-acme-admin-0123456789';
 export const ACME_EMAILS = 'dash-acme-emails-admin-0123456789';
 /** Enqueue and consume in acme, no admin right. */
 export const ACME_WORKER = 'dash-acme-worker-0123456789';
+/** Admin of namespace rated, 3 requests a minute. */
+export const RATED = 'dash-rated-admin-0123456789';
 
 export const TOKENS: TokenConfig[] = [
   { token: ACME, ns: 'acme', rights: ['admin'] },
   { token: ACME_EMAILS, ns: 'acme', rights: ['admin'], queues: ['emails'] },
   { token: ACME_WORKER, ns: 'acme', rights: ['enqueue', 'consume'] },
+  { token: RATED, ns: 'rated', rights: ['admin'], rate: { limit: 3, per: 'minute' } },
 ];
 export const SECRETS = [ADMIN, ...TOKENS.map((t) => t.token)];
 

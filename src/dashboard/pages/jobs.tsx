@@ -37,7 +37,7 @@ function stateOf(raw: string | undefined): JobState {
 function Row({ job, now, back }: { job: JobView; now: number; back: string }) {
   return (
     <tr data-job={job.id}>
-      <td class="mono">
+      <td class="mono id">
         <a href={jobPath(job.id)}>{job.id}</a>
       </td>
       <td class="n">
@@ -45,7 +45,10 @@ function Row({ job, now, back }: { job: JobView; now: number; back: string }) {
       </td>
       <td class="n">{job.priority}</td>
       <td>
-        <Time at={job.state === 'completed' || job.state === 'dead' ? job.finishedAt : job.runAt} now={now} />
+        <Time
+          at={job.state === 'completed' || job.state === 'dead' ? job.finishedAt : job.runAt}
+          now={now}
+        />
       </td>
       <td class="mono">{job.group ?? ''}</td>
       <td class="mono">{preview(job.payload)}</td>
@@ -87,12 +90,7 @@ export async function jobsPage(c: Context<AppEnv>, deps: DashboardDeps): Promise
   const size = page.limit ? { limit } : {};
   return render(
     c,
-    <Layout
-      title={name}
-      viewer={viewerOf(c, deps)}
-      section="queues"
-      notice={noticeText(done, n)}
-    >
+    <Layout title={name} viewer={viewerOf(c, deps)} section="queues" notice={noticeText(done, n)}>
       <h1>
         Queue <code>{name}</code>{' '}
         {info.paused ? <span class="tag paused">paused</span> : <span class="tag">running</span>}

@@ -64,7 +64,11 @@ export async function queuesPage(c: Context<AppEnv>, deps: DashboardDeps): Promi
                   </td>
                 ))}
                 <td>
-                  {q.paused ? <span class="tag paused">paused</span> : <span class="tag">running</span>}
+                  {q.paused ? (
+                    <span class="tag paused">paused</span>
+                  ) : (
+                    <span class="tag">running</span>
+                  )}
                 </td>
                 <td>
                   <PauseButton q={q} back={back} />
@@ -75,8 +79,8 @@ export async function queuesPage(c: Context<AppEnv>, deps: DashboardDeps): Promi
         </table>
       )}
       <p class="muted">
-        Counts are read from the store now. Completed and cancelled jobs are kept for the
-        retention period, then pruned by the tick.
+        Counts are read from the store now. Completed and cancelled jobs are kept for the retention
+        period, then pruned by the tick.
       </p>
     </Layout>,
   );
@@ -90,8 +94,8 @@ export async function deadPage(c: Context<AppEnv>, deps: DashboardDeps): Promise
     <Layout title="Dead letters" viewer={viewerOf(c, deps)} section="dead" notice={noticeOf(c)}>
       <h1>Dead letters</h1>
       <p class="muted">
-        A job is dead when it ran out of attempts, was sent there by a nack, or missed its
-        deadline. Replaying puts it back in its queue with fresh attempts.
+        A job is dead when it ran out of attempts, was sent there by a nack, or missed its deadline.
+        Replaying puts it back in its queue with fresh attempts.
       </p>
       {queues.length === 0 ? (
         <p>No dead jobs.</p>

@@ -63,13 +63,25 @@ export async function schedulesPage(c: Context<AppEnv>, deps: DashboardDeps): Pr
                 <td class="n">{s.catchUp}</td>
                 <td class="mono">{preview(s.payload ?? null)}</td>
                 <td>
-                  {s.paused ? <span class="tag paused">paused</span> : <span class="tag">active</span>}
+                  {s.paused ? (
+                    <span class="tag paused">paused</span>
+                  ) : (
+                    <span class="tag">active</span>
+                  )}
                 </td>
                 <td>
                   {s.paused ? (
-                    <Action action={scheduleActionPath(s.name, 'resume')} label="Resume" back={back} />
+                    <Action
+                      action={scheduleActionPath(s.name, 'resume')}
+                      label="Resume"
+                      back={back}
+                    />
                   ) : (
-                    <Action action={scheduleActionPath(s.name, 'pause')} label="Pause" back={back} />
+                    <Action
+                      action={scheduleActionPath(s.name, 'pause')}
+                      label="Pause"
+                      back={back}
+                    />
                   )}
                 </td>
               </tr>

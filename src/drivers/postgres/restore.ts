@@ -8,6 +8,7 @@ import { debounceHolders, storedState } from '../restore.js';
 import type { RestoreJob } from '../types.js';
 import { big, compose, json, type Tables, txt } from './statements.js';
 
+/** The restore statement for a batch (one round trip). */
 export function restore(t: Tables, ns: string, now: number, jobs: RestoreJob[]): SQL {
   const holders = debounceHolders(jobs);
   const rows = jobs.map((j, ord) => ({

@@ -31,6 +31,7 @@ export const COMMON: Options = {
   help: { type: 'boolean', short: 'h', default: false },
 };
 
+/** Flags by name and the positional arguments, as parseArgs gives them. */
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -73,6 +74,7 @@ export function str(p: Parsed, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Whether a boolean flag was given. */
 export function bool(p: Parsed, name: string): boolean {
   return p.values[name] === true;
 }

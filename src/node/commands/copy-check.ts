@@ -6,6 +6,7 @@
 import type { Driver, JobState, QueueCounts } from '../../drivers/types.js';
 import { CONFIG_KINDS, type CopyOptions, copiedStates, type Plan } from './copy-run.js';
 
+/** One count (or configuration entry) that differs between the stores. */
 export interface Difference {
   ns: string;
   /** A queue, or `config <kind>`. */
@@ -22,6 +23,7 @@ function expected(counts: QueueCounts, state: JobState, o: CopyOptions): number 
   return state === 'queued' && o.includeActive ? counts.queued + counts.active : counts[state];
 }
 
+/** Every difference between the stores in what the copy moved; none when it all arrived. */
 export async function checkCounts(
   src: Driver,
   dst: Driver,

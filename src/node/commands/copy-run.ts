@@ -23,8 +23,10 @@ import type {
 import { newLeaseToken } from '../../runtime/ids.js';
 import { CliError } from './args.js';
 
+/** The configuration a copy moves, in the order it writes it (settings before schedules). */
 export const CONFIG_KINDS: readonly ConfigKind[] = ['queue', 'push', 'schedule'];
 
+/** What a copy moves, and in pages of how many jobs. */
 export interface CopyOptions {
   includeActive: boolean;
   includeFinished: boolean;
@@ -32,12 +34,14 @@ export interface CopyOptions {
   batch: number;
 }
 
+/** One namespace's queues (with counts and paused flags) and configuration, as read. */
 export interface NamespacePlan {
   ns: string;
   queues: QueueInfo[];
   configs: Record<ConfigKind, ConfigEntry[]>;
 }
 
+/** What a copy reads before it writes anything. */
 export interface Plan {
   namespaces: NamespacePlan[];
   /** Jobs that will be read (the copied states of every queue), for the progress bar. */
@@ -57,6 +61,7 @@ export interface Moved {
   conflicts: string[];
 }
 
+/** Configuration entries written or already equal, and paused flags changed. */
 export interface ConfigMoved {
   written: number;
   unchanged: number;

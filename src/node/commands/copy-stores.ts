@@ -13,8 +13,10 @@ import { resolve } from 'node:path';
 import { envString } from '../../runtime/env.js';
 import { usage } from './args.js';
 
+/** The drivers a copy reads from and writes to (memory lives in one process). */
 export type StoreKind = 'libsql' | 'postgres' | 'upstash';
 
+/** A parsed `<store>`. */
 export interface StoreSpec {
   kind: StoreKind;
   /** The environment `pickDriver` opens it from. */

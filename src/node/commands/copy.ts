@@ -1,4 +1,6 @@
 /** `edgeq copy --from <store> --to <store>`: moves a namespace's work from one store to another. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Driver } from '../../drivers/types.js';
 import { bool, int, list, name, parseFlags, str, usage } from './args.js';
 import type { Command, CommandContext } from './context.js';
@@ -47,7 +49,8 @@ Flags:
                         worker is still running may then run again); without it a copy
                         refuses to start while jobs are leased
   --include-finished    also copy completed and cancelled jobs (history)
-  --batch <n>           jobs per round trip, 1 to 1000 (default 500)
+  --batch <n>           jobs per round trip, 1 to 1000 (default 500; lower it when payloads
+                        are large, a request to the store carries a whole page)
   --from-token <t>, --to-token <t>   a libSQL or Upstash token instead of the environment's
   --json                print the report as JSON
 
@@ -64,6 +67,12 @@ interface Report {
   jobs?: { read: number; restored: number; skipped: number; conflicts: string[] };
   check?: { ok: boolean; differences: Difference[] };
   elapsedMs: number;
+}
+
+/** The path of a local libSQL file store (the spec's URL is absolute by now). */
+function localFile(spec: StoreSpec): string | undefined {
+  const url = spec.kind === 'libsql' ? String(spec.env.LIBSQL_URL) : '';
+  return url.startsWith('file:') ? url.slice('file:'.length).replace(/\?.*$/, '') : undefined;
 }
 
 /** A store for messages: no credentials, no tokens in a query string. */
@@ -124,6 +133,9 @@ function stores(p: ReturnType<typeof parseFlags>, ctx: CommandContext): [StoreSp
     }
   }
   if (src.identity === dst.identity) throw usage('--from and --to name the same store');
+  // Opening a missing file would create an empty store, and copying nothing would pass.
+  const file = localFile(src);
+  if (file !== undefined && !existsSync(file)) throw usage(`--from: there is no file ${file}`);
   return [src, dst];
 }
 
@@ -142,6 +154,7 @@ async function allNamespaces(src: Driver): Promise<string[]> {
   return src.namespaces();
 }
 
+/** `edgeq copy`. */
 export const copyCommand: Command = {
   name: 'copy',
   summary: 'copy waiting and dead jobs, schedules and settings to another store',
@@ -161,8 +174,8 @@ export const copyCommand: Command = {
     });
     if (p.positionals.length) throw usage(`unexpected argument ${p.positionals[0]}`);
     const o = options(p);
-    const [fromSpec, toSpec] = stores(p, ctx);
     const given = namespaceFlags(p);
+    const [fromSpec, toSpec] = stores(p, ctx);
     const dryRun = bool(p, 'dry-run');
     const started = Date.now();
     const opened: Driver[] = [];
@@ -190,6 +203,8 @@ export const copyCommand: Command = {
         else for (const line of lines) ctx.out(line);
         return 0;
       }
+      const to = localFile(toSpec);
+      if (to !== undefined) mkdirSync(dirname(to), { recursive: true });
       const dst = ctx.pickDriver(toSpec.env, '.edgeq/edgeq.db').driver;
       opened.push(dst);
       report.config = await copyConfig(dst, plan);

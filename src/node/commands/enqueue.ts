@@ -36,6 +36,7 @@ async function readPayload(
   return jsonArg(text, raw === '-' ? 'the payload on stdin' : 'the payload');
 }
 
+/** `edgeq enqueue`. */
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'add a job to a queue',

@@ -94,6 +94,7 @@ function printPage(
   if (res.cursor) ctx.out(`more: ${next} --cursor ${res.cursor}`);
 }
 
+/** `edgeq jobs`. */
 export const jobsCommand: Command = {
   name: 'jobs',
   summary: "one page of a queue's jobs in a state, or one job (jobs get <id>)",
@@ -119,6 +120,7 @@ export const jobsCommand: Command = {
   },
 };
 
+/** `edgeq dead`. */
 export const deadCommand: Command = {
   name: 'dead',
   summary: 'dead jobs of a queue: list them, or replay them',

@@ -12,8 +12,10 @@ export const STORE_COMMANDS = [
   'copy',
 ] as const;
 
+/** A store command's name. */
 export type StoreCommand = (typeof STORE_COMMANDS)[number];
 
+/** Whether `name` is a store command. */
 export function isStoreCommand(name: string | undefined): name is StoreCommand {
   return (STORE_COMMANDS as readonly string[]).includes(name ?? '');
 }

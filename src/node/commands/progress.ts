@@ -11,6 +11,7 @@ export interface Progress {
   end(): void;
 }
 
+/** What is counted, up to how many, and where it is drawn. */
 export interface ProgressOptions {
   total: number;
   /** What is counted: `jobs`. */
@@ -23,6 +24,7 @@ export interface ProgressOptions {
 
 const WIDTH = 30;
 
+/** A progress display. @example const bar = progress({ total, unit: 'jobs', tty, write }) */
 export function progress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
   const started = now();

@@ -64,6 +64,7 @@ function print(ctx: CommandContext, p: Parsed, s: ScheduleView, verb: string): v
 
 const ACTIONS = ['list', 'get', 'put', 'delete', 'pause', 'resume'];
 
+/** `edgeq schedules`. */
 export const schedulesCommand: Command = {
   name: 'schedules',
   summary: 'cron schedules: list, get, put, delete, pause, resume',

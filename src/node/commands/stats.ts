@@ -14,6 +14,7 @@ Flags:
   --json             print {"queues":[{"name","paused","counts"}]} as JSON
   --db <file>        the libSQL file when no other store is configured (.edgeq/edgeq.db)`;
 
+/** Queues as table lines, one per queue, counts in state order. */
 export function statsTable(queues: QueueInfo[]): string[] {
   if (!queues.length) return ['no queues yet'];
   return table(
@@ -26,6 +27,7 @@ export function statsTable(queues: QueueInfo[]): string[] {
   );
 }
 
+/** `edgeq stats`. */
 export const statsCommand: Command = {
   name: 'stats',
   summary: 'queues with their job counts per state',

@@ -13,6 +13,7 @@ Flags:
   --json        print the tick's result as JSON
   --db <file>   the libSQL file when no other store is configured (.edgeq/edgeq.db)`;
 
+/** `edgeq tick`. */
 export const tickCommand: Command = {
   name: 'tick',
   summary: 'run the scheduled work once and print its counts',
