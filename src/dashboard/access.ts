@@ -40,10 +40,35 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/**
+ * The page's origin as the browser sent it (`Origin`, on every form POST of a current browser),
+ * or undefined. It, not the request URL, says what the browser is on: behind a proxy the URL
+ * can read http://127.0.0.1 (nginx's default `Host`) while the browser is on https.
+ */
+function browserOrigin(c: Context): URL | undefined {
+  const origin = c.req.header('origin');
+  if (!origin || origin === 'null') return undefined;
+  try {
+    return new URL(origin);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Plain http to a loopback name: the one case the cookie goes without `Secure`. */
 export function plainLoopback(c: Context): boolean {
-  const url = new URL(c.req.url);
+  const url = browserOrigin(c) ?? new URL(c.req.url);
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/**
+ * A browser on plain http to another name (`edgeq serve --host 0.0.0.0` reached by its LAN
+ * address): it drops the `Secure` session cookie, so a login there could only loop back to the
+ * login page. Judged by `Origin` alone, so a proxy that terminates TLS is never mistaken for it.
+ */
+export function plainRemote(c: Context): boolean {
+  const url = browserOrigin(c);
+  return url !== undefined && url.protocol === 'http:' && !isLoopbackHost(url.hostname);
 }
 
 /** Response headers, the open-mode Host check, and CSRF and size checks on POSTs. */

@@ -10,7 +10,7 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../handlers/auth.js';
-import { COOKIE, plainLoopback, sessionScope } from './access.js';
+import { COOKIE, plainLoopback, plainRemote, sessionScope } from './access.js';
 import type { DashboardDeps } from './deps.js';
 import { field, form } from './form.js';
 import { Layout, render } from './layout.js';
@@ -37,6 +37,10 @@ function LoginPage(props: { next: string; problem?: string; notice?: string | un
   );
 }
 
+const PLAIN_HTTP =
+  'This page came over plain http, and browsers keep the Secure session cookie over https ' +
+  'only: open the dashboard over https, or at 127.0.0.1 or localhost on this machine.';
+
 const cookieOptions = (c: Context) =>
   ({
     path: BASE,
@@ -62,6 +66,10 @@ export function loginRoutes(app: Hono<AppEnv>, deps: DashboardDeps): void {
     if (!deps.check.configured) {
       await sessionScope(c, deps); // throws the missing-token error, or open mode goes on
       return c.redirect(next, 303);
+    }
+    if (plainRemote(c)) {
+      // Said before the token is looked at: no answer to it could give this browser a session.
+      return render(c, <LoginPage next={next} problem={PLAIN_HTTP} />, 400);
     }
     const token = field(body, 'token') ?? '';
     const scope = token ? await deps.check.resolve(token) : undefined;

@@ -1,8 +1,8 @@
 /**
  * Who gets into the dashboard, over `app.request`: no session goes to the login; a wrong or
  * non-admin token is refused and gets no cookie; the cookie is HttpOnly, SameSite=Strict, Path
- * /dashboard, Secure except on plain-http loopback, holds no token, expires and dies with its
- * token; a namespaced admin sees only its namespace and a queue-listed one only its queues;
+ * /dashboard, Secure except on plain-http loopback (by the browser's Origin), holds no token,
+ * expires and dies with its token; a plain-http login elsewhere is told to use https; a namespaced admin sees only its namespace and a queue-listed one only its queues;
  * cross-site and non-form POSTs are refused before they change anything; open mode needs no
  * login but answers loopback Host names only.
  */
@@ -81,12 +81,41 @@ describe('login', () => {
     expect(api.status).toBe(401);
   });
 
-  it('marks the cookie Secure over https and on a non-loopback host', async () => {
-    for (const origin of ['https://localhost', 'https://q.example.com', 'http://q.example.com']) {
+  it('marks the cookie Secure over https', async () => {
+    for (const origin of ['https://localhost', 'https://127.0.0.1:8787', 'https://q.example.com']) {
       const { app } = makeDash();
       const res = await new Browser(app, origin).login(ADMIN);
       expect(res.status).toBe(303);
       expect(res.headers.get('set-cookie')).toContain('Secure');
+    }
+  });
+
+  it("judges https by the browser's Origin, not by the Host a proxy forwards", async () => {
+    const { app } = makeDash();
+    // nginx's default proxy_pass sends Host 127.0.0.1:8787; the browser is on https.
+    const res = await app.request('http://127.0.0.1:8787/dashboard/login', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://q.example.com',
+        'sec-fetch-site': 'same-origin',
+      },
+      body: new URLSearchParams({ token: ADMIN, next: '/dashboard' }).toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toContain('Secure');
+  });
+
+  it('over plain http to a non-loopback host, says to use https instead of looping', async () => {
+    // A browser drops a Secure cookie set over plain http (Chromium does: it would come straight
+    // back to the login), and loopback is the only place the cookie goes without Secure.
+    for (const origin of ['http://q.example.com', 'http://192.0.2.2:8787']) {
+      const { app } = makeDash();
+      const res = await new Browser(app, origin).login(ADMIN);
+      expect([origin, res.status]).toEqual([origin, 400]);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(textOf(res.text)).toContain('open the dashboard over https, or at 127.0.0.1');
+      expect(res.text).not.toContain(ADMIN);
     }
   });
 
