@@ -6,7 +6,7 @@
  * @example
  * app.onError(dashboardError);
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EdgeqError, HTTP_STATUS } from '../errors.js';
 import type { Scope } from '../handlers/tokens.js';
@@ -70,10 +70,12 @@ export function dashboardError(err: Error, c: Context): Promise<Response> {
 }
 
 /**
- * The dashboard's catch-all: a 404 page instead of the API's JSON. A trailing slash
- * (`/dashboard/`) is redirected to the page without it, which routes are matched strictly by.
+ * A trailing slash (`/dashboard/`, `/dashboard/dead/`) is redirected to the page without it, so
+ * each page has one address (relative links and bookmarks agree). A middleware, not the
+ * catch-all: hono/tiny's router matches an optional trailing slash, so the catch-all never
+ * sees one.
  */
-export async function dashboardNotFound(c: Context): Promise<Response> {
+export const trailingSlash: MiddlewareHandler = async (c, next) => {
   const url = new URL(c.req.url);
   if (
     c.req.method === 'GET' &&
@@ -82,7 +84,12 @@ export async function dashboardNotFound(c: Context): Promise<Response> {
   ) {
     return c.redirect(`${url.pathname.slice(0, -1)}${url.search}`, 301);
   }
-  const path = clip(url.pathname, 200);
+  await next();
+};
+
+/** The dashboard's catch-all: a 404 page instead of the API's JSON. */
+export async function dashboardNotFound(c: Context): Promise<Response> {
+  const path = clip(new URL(c.req.url).pathname, 200);
   return dashboardError(
     new EdgeqError('not_found', `no dashboard page at ${path.text}${path.clipped ? '…' : ''}`),
     c,

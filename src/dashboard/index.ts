@@ -12,13 +12,13 @@
  * const app = createApp(runtime, { token: env.EDGEQ_TOKEN, dashboard });
  * // then open https://<host>/dashboard and log in with an admin token
  */
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../handlers/auth.js';
 import { guard } from '../handlers/scope.js';
 import { harden, requireSession } from './access.js';
 import { actionRoutes } from './actions.js';
 import type { DashboardDeps } from './deps.js';
-import { dashboardError, dashboardNotFound } from './errors.js';
+import { dashboardError, dashboardNotFound, trailingSlash } from './errors.js';
 import { loginRoutes } from './login.js';
 import { jobPage } from './pages/job.js';
 import { jobsPage } from './pages/jobs.js';
@@ -33,7 +33,7 @@ export function dashboard(deps: DashboardDeps): Hono<AppEnv> {
   app.onError(dashboardError);
   // Order matters: Hono runs these in registration order, and the login must come before the
   // session middleware that every other page passes through.
-  app.use('*', ...harden(deps));
+  app.use('*', trailingSlash, ...harden(deps));
   loginRoutes(app, deps);
   app.use('*', ...requireSession(deps));
 

@@ -11,8 +11,9 @@
  * });
  * export default { fetch: app.fetch };
  */
-import { Hono } from 'hono';
+
 import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono/tiny';
 import type { DashboardDeps } from '../dashboard/deps.js';
 import { EdgeqError } from '../errors.js';
 import type { Logger } from '../observe/log.js';

@@ -1,10 +1,10 @@
 /** Reads and validates request bodies and queries, turning every failure into a 400 with a field. */
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { EdgeqError } from '../errors.js';
 
 /** The first issue of a failed parse, as a 400 naming the field. */
-export function invalid(error: z.ZodError): EdgeqError {
+export function invalid(error: z.core.$ZodError): EdgeqError {
   const issue = error.issues[0];
   if (!issue) return new EdgeqError('invalid_request', 'invalid request');
   let path = issue.path.map(String).join('.');
@@ -21,7 +21,7 @@ export function invalid(error: z.ZodError): EdgeqError {
   return new EdgeqError('invalid_request', message, path ? { field: path } : {});
 }
 
-export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+export function parse<S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(r.error);
   return r.data;
@@ -109,7 +109,7 @@ export async function readJson(c: Context, required = false): Promise<unknown> {
   }
 }
 
-export async function body<S extends z.ZodType>(
+export async function body<S extends z.ZodMiniType>(
   c: Context,
   schema: S,
   required = false,

@@ -11,7 +11,7 @@
  * curl -s localhost:8787/metrics -H "authorization: Bearer $EDGEQ_TOKEN"
  * # edgeq_jobs{ns="default",queue="emails",state="queued"} 3
  */
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import type { AppEnv } from '../handlers/auth.js';
 import { guard, nsOf } from '../handlers/scope.js';
 import { DEFAULT_NAMESPACE } from '../runtime/config.js';

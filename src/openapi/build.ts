@@ -80,7 +80,7 @@ function tidy(schema: JsonSchema, at: string, field?: string, described = false)
 
 /** One registry's components: `$ref`s between them point into `#/components/schemas`. */
 function components(
-  schemas: Record<string, z.ZodType>,
+  schemas: Record<string, z.core.$ZodType>,
   io: 'input' | 'output',
 ): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
@@ -95,7 +95,7 @@ function components(
   );
 }
 
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', at: string): JsonSchema {
+function jsonSchemaOf(schema: z.core.$ZodType, io: 'input' | 'output', at: string): JsonSchema {
   return tidy(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema, at);
 }
 

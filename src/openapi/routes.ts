@@ -7,7 +7,7 @@
  * @example
  * const app = createApp(runtime, { token, docs: apiDocs });
  */
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import { docsPage } from './docs.js';
 import { OPENAPI_JSON, openApiDocument } from './document.js';
 

@@ -30,7 +30,7 @@ export const REQUEST_SCHEMAS = {
   ReplayRequest: req.replayBody,
   PushRequest: req.pushBody,
   ScheduleRequest: scheduleBody,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 /** Response schemas, by component name. */
 export const RESPONSE_SCHEMAS = {
@@ -63,7 +63,7 @@ export const RESPONSE_SCHEMAS = {
   Schedule: res.scheduleResponse,
   ScheduleList: res.schedulesResponse,
   ScheduleDeleted: res.scheduleDeletedResponse,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 /** A request component's name. */
 export type RequestSchema = keyof typeof REQUEST_SCHEMAS;
@@ -75,7 +75,7 @@ export const PATH_PARAMS = {
   queue: req.queueName,
   id: req.jobId,
   name: z.string().regex(QUEUE_NAME),
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 /** Groups of operations, in the order the document and the page list them. */
 export const TAGS = [
@@ -113,7 +113,7 @@ export interface RouteSpec {
   right: Right | 'public';
   body?: { schema: RequestSchema; required: boolean };
   /** Query parameters, from one strict zod object. */
-  query?: z.ZodObject;
+  query?: z.core.$ZodObject;
   responses: ResponseSpec[];
   /** Errors of this route beyond those every guarded route may answer. */
   errors?: ErrorCode[];

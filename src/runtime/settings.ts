@@ -4,59 +4,53 @@
  * over the API) or from `PUT /v1/queues/:queue` (stored as the queue's config entry, kind
  * `queue`, which the drivers read in the claim's and enqueue's own round trip).
  */
-import * as z from 'zod';
 import type { BackoffPolicy, FlowLimits, QueueSettings, RateLimit } from '../drivers/types.js';
 import { EdgeqError } from '../errors.js';
+import '../validation/z.js';
+import * as z from 'zod/mini';
 import { BOUNDS } from './config.js';
 
 const PERIODS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-const ms = z.number().int().min(0).max(BOUNDS.maxDelayMs);
-const count = z.number().int().min(1).max(1_000_000);
+const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
+const ms = int(0, BOUNDS.maxDelayMs);
+const count = int(1, 1_000_000);
+const jitter = z.optional(z.number().check(z.gte(0), z.lte(1)));
 
 const rateInput = z
   .strictObject({
     limit: count,
     /** The window, as a name or in ms (one of the two). */
-    per: z.enum(['second', 'minute', 'hour', 'day']).optional(),
-    periodMs: z
-      .number()
-      .int()
-      .min(1)
-      .max(PERIODS.day * 31)
-      .optional(),
+    per: z.optional(z.enum(['second', 'minute', 'hour', 'day'])),
+    periodMs: z.optional(int(1, PERIODS.day * 31)),
     /** How many may be taken at once after a quiet spell (default 1: evenly spaced). */
-    burst: count.optional(),
+    burst: z.optional(count),
   })
-  .refine((r) => (r.per === undefined) !== (r.periodMs === undefined), {
-    message: 'needs exactly one of per and periodMs',
-  })
-  .refine((r) => (r.burst ?? 1) <= r.limit, { message: 'burst cannot exceed limit' });
+  .check(
+    z.refine((r) => (r.per === undefined) !== (r.periodMs === undefined), {
+      message: 'needs exactly one of per and periodMs',
+    }),
+    z.refine((r) => (r.burst ?? 1) <= r.limit, { message: 'burst cannot exceed limit' }),
+  );
 
 const backoffInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('exponential'), baseMs: ms, maxMs: ms, jitter }),
+  z.strictObject({ type: z.literal('fixed'), delayMs: ms, jitter }),
   z.strictObject({
-    type: z.literal('exponential'),
-    baseMs: ms,
-    maxMs: ms,
-    jitter: z.number().min(0).max(1).optional(),
+    type: z.literal('list'),
+    delaysMs: z.array(ms).check(z.minLength(1), z.maxLength(100)),
   }),
-  z.strictObject({
-    type: z.literal('fixed'),
-    delayMs: ms,
-    jitter: z.number().min(0).max(1).optional(),
-  }),
-  z.strictObject({ type: z.literal('list'), delaysMs: z.array(ms).min(1).max(100) }),
 ]);
 
 /** The settings a user writes (in code or as the PUT body). */
 export const queueSettingsInput = z.strictObject({
-  concurrency: count.optional(),
-  rate: rateInput.optional(),
-  groupConcurrency: count.optional(),
-  groupRate: rateInput.optional(),
-  leaseMs: z.number().int().min(BOUNDS.minLeaseMs).max(BOUNDS.maxLeaseMs).optional(),
-  maxAttempts: z.number().int().min(1).max(BOUNDS.maxAttempts).optional(),
-  backoff: backoffInput.optional(),
-  retention: z.strictObject({ completedMs: ms.optional(), deadMs: ms.optional() }).optional(),
+  concurrency: z.optional(count),
+  rate: z.optional(rateInput),
+  groupConcurrency: z.optional(count),
+  groupRate: z.optional(rateInput),
+  leaseMs: z.optional(int(BOUNDS.minLeaseMs, BOUNDS.maxLeaseMs)),
+  maxAttempts: z.optional(int(1, BOUNDS.maxAttempts)),
+  backoff: z.optional(backoffInput),
+  retention: z.optional(z.strictObject({ completedMs: z.optional(ms), deadMs: z.optional(ms) })),
 });
 
 export type QueueSettingsInput = z.input<typeof queueSettingsInput>;

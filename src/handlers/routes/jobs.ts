@@ -2,7 +2,8 @@
  * Producer and consumer routes: enqueue, claim, ack, nack, extend, get, cancel. Each acts in the
  * namespace of the request's token, after its guard (../scope.ts) checked the right it needs.
  */
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from 'hono/tiny';
 import { describeError } from '../../observe/describe.js';
 import { logOf } from '../../observe/middleware.js';
 import type { Runtime } from '../../runtime/runtime.js';

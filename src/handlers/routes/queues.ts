@@ -2,7 +2,7 @@
  * Operator routes: queue counts, pause/resume, listing, dead letters, tick, capabilities. All need
  * the admin right and act in the token's namespace; the tick alone spans every namespace.
  */
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 import type { JobState } from '../../drivers/types.js';
 import { bindPush, getPush, unbindPush } from '../../push/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';

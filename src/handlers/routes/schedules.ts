@@ -3,8 +3,7 @@
  * the token's namespace and may target any of its queues, so they need an admin token without a
  * queue list.
  */
-import { Hono } from 'hono';
-import * as z from 'zod';
+import { Hono } from 'hono/tiny';
 import {
   deleteSchedule,
   getSchedule,
@@ -15,21 +14,23 @@ import {
 import { EdgeqError } from '../../errors.js';
 import { BOUNDS, QUEUE_NAME } from '../../runtime/config.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import '../../validation/z.js';
+import * as z from 'zod/mini';
 import type { AppEnv } from '../auth.js';
 import { body } from '../body.js';
-import { jobInput } from '../schemas.js';
+import { int, jobInput } from '../schemas.js';
 import { guard, nsOf } from '../scope.js';
 
 export const scheduleBody = z.strictObject({
-  cron: z.string().min(1).max(256),
-  tz: z.string().min(1).max(64).optional(),
-  queue: z.string().regex(QUEUE_NAME, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . -'),
+  cron: z.string().check(z.minLength(1), z.maxLength(256)),
+  tz: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  queue: z.string().check(z.regex(QUEUE_NAME, 'must be 1 to 128 characters of A-Z a-z 0-9 _ . -')),
   payload: jobInput.shape.payload,
   priority: jobInput.shape.priority,
   maxAttempts: jobInput.shape.maxAttempts,
   leaseMs: jobInput.shape.leaseMs,
-  catchUp: z.number().int().min(1).max(BOUNDS.maxCatchUp).optional(),
-  paused: z.boolean().optional(),
+  catchUp: z.optional(int(1, BOUNDS.maxCatchUp)),
+  paused: z.optional(z.boolean()),
 });
 
 function nameParam(raw: string | undefined): string {
