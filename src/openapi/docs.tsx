@@ -20,10 +20,12 @@ import type {
 
 const METHODS: readonly Method[] = ['get', 'post', 'put', 'delete'];
 
+// No quotes in the CSS: hono/jsx escapes text inside <style>, and CSS does not decode entities,
+// so `"Segoe UI"` would arrive as `&quot;Segoe UI&quot;` and drop the whole font rule.
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1d1f23;--muted:#5c6370;--line:#d8dce3;--bg:#fff;--code:#f3f4f7;--accent:#2255cc}
 @media (prefers-color-scheme:dark){:root{--fg:#e6e8eb;--muted:#9aa3ae;--line:#353a42;--bg:#16181c;--code:#22262c;--accent:#7aa2ff}}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;color:var(--fg);background:var(--bg)}
 .wrap{display:grid;grid-template-columns:17rem 1fr;max-width:84rem;margin:0 auto}
 nav{position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto;padding:1.5rem 1rem;border-right:1px solid var(--line);font-size:13px}
 nav h2{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:1rem 0 .3rem}

@@ -31,6 +31,13 @@ async function page() {
 }
 
 describe('the API reference page', () => {
+  it('keeps its stylesheet intact (no HTML entity inside <style>, which CSS would not decode)', async () => {
+    const r = await page();
+    const style = /<style>([\s\S]*?)<\/style>/.exec(r.text)?.[1] ?? '';
+    expect(style).toContain('font:15px/1.5');
+    expect(style).not.toMatch(/&[a-z#0-9]+;/i);
+  });
+
   it('renders without a token, as HTML that loads nothing and runs nothing', async () => {
     const r = await page();
     expect(r.status).toBe(200);
