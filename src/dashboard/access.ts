@@ -18,6 +18,7 @@ import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { EdgeqError } from '../errors.js';
 import type { AppEnv } from '../handlers/auth.js';
+import { isLoopbackHost } from '../handlers/loopback.js';
 import type { ErrorBody } from '../handlers/errors.js';
 import { ADMIN_SCOPE, type Scope } from '../handlers/tokens.js';
 import type { DashboardDeps } from './deps.js';
@@ -31,14 +32,6 @@ const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const MAX_FORM_BYTES = 16 * 1024;
-
-/**
- * Whether `hostname` (as `URL.hostname` spells it) is a loopback name. src/node/serve.ts has
- * the same check for listen addresses, but importing it would pull Node's server into Workers.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
 
 /**
  * The page's origin as the browser sent it (`Origin`, on every form POST of a current browser),

@@ -6,6 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { EdgeqError } from '../errors.js';
+import { isLoopbackHost } from './loopback.js';
 import { ADMIN_SCOPE, parseTokens, type Scope, scopeOf, type TokenConfig } from './tokens.js';
 
 export interface AuthOptions {
@@ -14,8 +15,9 @@ export interface AuthOptions {
   /** Scoped tokens (from `EDGEQ_TOKENS`), checked when the app is created. */
   tokens?: TokenConfig[] | undefined;
   /**
-   * Accept requests without a token. Only `edgeq serve` sets this, and only while it listens on
-   * loopback; a Worker never runs open. Ignored when any token is configured.
+   * Accept requests without a token, from loopback Host names only (see ./loopback.ts). Only
+   * `edgeq serve` sets this, and only while it listens on loopback; a Worker never runs open.
+   * Ignored when any token is configured.
    */
   open?: boolean;
   /** What to tell a caller when no token is configured (names the secret to set). */
@@ -146,6 +148,13 @@ export function bearerAuth(
         throw new EdgeqError(
           'unauthorized',
           opts.missingTokenHint ?? 'edgeq has no token configured: set EDGEQ_TOKEN or EDGEQ_TOKENS',
+        );
+      }
+      if (!isLoopbackHost(new URL(c.req.url).hostname)) {
+        // A browser on a page whose DNS name was rebound to 127.0.0.1 sends that page's Host.
+        throw new EdgeqError(
+          'forbidden',
+          'edgeq runs without a token, so it answers loopback host names only (127.0.0.1, localhost); set EDGEQ_TOKEN to serve other names',
         );
       }
       c.set('scope', ADMIN_SCOPE);

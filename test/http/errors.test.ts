@@ -175,6 +175,29 @@ describe('auth', () => {
     expect((await open.request('/v1/queues')).status).toBe(200);
   });
 
+  it('open mode answers loopback Host names only, so a DNS-rebound page cannot drive it', async () => {
+    const rt = createRuntime({ driver: memoryDriver() });
+    const open = createApp(rt, { open: true });
+    for (const host of ['127.0.0.1:8787', 'localhost:8787', '[::1]:8787']) {
+      expect((await open.request(`http://${host}/v1/queues`)).status, host).toBe(200);
+    }
+    const rebound = await open.request('http://attacker.example:8787/v1/queues/q/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload: 1 }),
+    });
+    expect(rebound.status).toBe(403);
+    expect((await rebound.json()).error.code).toBe('forbidden');
+    expect(await rt.queues()).toEqual([]);
+    const local = await open.request('http://127.0.0.1:8787/v1/queues/q/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload: 1 }),
+    });
+    expect(local.status).toBe(201);
+    expect((await rt.queues()).map((q) => q.name)).toEqual(['q']);
+  });
+
   it('compares tokens in constant time and correctly', async () => {
     expect(await safeEqual('abc', 'abc')).toBe(true);
     expect(await safeEqual('abc', 'abd')).toBe(false);
