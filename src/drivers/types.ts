@@ -449,7 +449,7 @@ export interface Capabilities {
 
 export type CapabilityName = keyof Capabilities;
 
-/** A storage backend. Implementations: memory, libSQL; Upstash and Postgres follow. */
+/** A storage backend. Implementations: memory, libSQL, Upstash, Postgres. */
 export interface Driver {
   readonly name: string;
   readonly capabilities: Capabilities;
