@@ -48,6 +48,13 @@ function throughputSections(t) {
         r.concurrency === concurrency,
     );
   const systems = t.systems;
+  /** A skipped cell: "skipped", with the probe's figure when there was one (run once, at t.probe). */
+  const skippedCell = (system, kind, batch, c) => {
+    const p = t.probe ? find(system, kind, t.probe, batch, c) : undefined;
+    return p?.jobsPerSec
+      ? `skipped (${num(Math.round(p.jobsPerSec.median))}/s at ${num(t.probe)})`
+      : 'skipped';
+  };
   const peers = systems.filter((s) => s.family !== 'edgeq');
   const edgeq = systems.filter((s) => s.family === 'edgeq');
   /** The peer figure matching an edgeq row: the best variant of that peer family. */
@@ -66,7 +73,7 @@ function throughputSections(t) {
       .filter(([, v]) => v)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
-    `Sizes ${t.sizes.map(num).join(' and ')} jobs, ${t.rounds} interleaved rounds; each figure is the median with <sub>min–max</sub>.${t.capSeconds ? ` A run projected to take more than ${t.capSeconds} s (from the smaller size) was skipped and is marked "skipped".` : ''}`,
+    `Sizes ${t.sizes.map(num).join(' and ')} jobs, ${t.rounds} interleaved rounds; each figure is the median with <sub>min–max</sub>.${t.capSeconds ? ` A run projected to take more than ${t.capSeconds} s (from the smaller size${t.probe ? `, or for the first size from one probe round at ${num(t.probe)} jobs` : ''}) was skipped and is marked "skipped"${t.probe ? ", with the probe's figure" : ''}.` : ''}`,
   ].join('\n');
 
   for (const n of t.sizes) {
@@ -75,7 +82,7 @@ function throughputSections(t) {
     for (const s of systems) {
       const cols = [1, 100].map((b) => {
         const r = find(s.name, 'enqueue', n, b, 1);
-        if (!r?.jobsPerSec) return [r?.skipped ? 'skipped' : '–', ''];
+        if (!r?.jobsPerSec) return [r?.skipped ? skippedCell(s.name, 'enqueue', b, 1) : '–', ''];
         if (s.family !== 'edgeq') return [range(r.jobsPerSec), ''];
         const ratios = peersFor(s)
           .map((f) => {
@@ -96,7 +103,11 @@ function throughputSections(t) {
       const cols = CELLS_E2E.map(([b, c]) => {
         const r = find(s.name, 'e2e', n, b, c);
         if (!r?.jobsPerSec)
-          return r?.skipped?.startsWith('failed') ? 'failed' : r?.skipped ? 'skipped' : '–';
+          return r?.skipped?.startsWith('failed')
+            ? 'failed'
+            : r?.skipped
+              ? skippedCell(s.name, 'e2e', b, c)
+              : '–';
         return range(r.jobsPerSec);
       });
       md += `| ${s.label ?? s.name} | ${cols.join(' | ')} |\n`;

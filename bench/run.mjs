@@ -4,7 +4,7 @@
 // tables and charts into BENCHMARKS.md. Apart from the tests on purpose: timings on a shared
 // machine are measured and compared, never asserted.
 //
-//   npm run bench                      everything (about 45 minutes on 2 vCPUs)
+//   npm run bench                      everything (about 50 minutes on 2 vCPUs)
 //   npm run bench -- throughput cost   only these (throughput, cost, scale, footprint)
 //   SIZES=2000 RUNS=1 npm run bench -- throughput   a quick look
 import { spawnSync } from 'node:child_process';

@@ -10,8 +10,10 @@
 //
 //   node bench/throughput.mjs
 //   SIZES=10000,50000 RUNS=3        sizes and rounds (defaults)
-//   CAP_SECONDS=30                  skip a run projected (from the smaller size) to take longer
+//   CAP_SECONDS=8                   skip a run projected (from the smaller size) to take longer
 //                                   than this, recorded as skipped; 0 runs everything
+//   PROBE=2000                      (default) one round at this size first, so the
+//                                   cap can project the first size's runs too (0: no probe)
 //   SYSTEMS=edgeq,bullmq,pgboss,graphile  DRIVERS=memory,libsql,...  TARGETS=runtime,http
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,14 @@ import { round, summary } from './lib/stats.mjs';
 
 const SIZES = (process.env.SIZES ?? '10000,50000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
-const CAP_MS = Number(process.env.CAP_SECONDS ?? 30) * 1_000;
+const CAP_MS = Number(process.env.CAP_SECONDS ?? 8) * 1_000;
+const PROBE = Number(process.env.PROBE ?? 2_000);
+/** The sizes run: the probe (one round, kept in the JSON as `probe: true`), then SIZES. */
+const PLAN = [
+  ...(PROBE > 0 ? [{ n: PROBE, rounds: 1 }] : []),
+  ...SIZES.map((n) => ({ n, rounds: RUNS })),
+];
+const ALL_SIZES = PLAN.map((p) => p.n);
 const PICK = (process.env.SYSTEMS ?? 'edgeq,bullmq,pgboss,graphile').split(',');
 const BATCHES = [1, 100];
 const CONCURRENCY = [1, 10, 50];
@@ -111,15 +120,15 @@ const runs = new Map(); // key -> [result...]
 const skipped = new Map(); // key -> reason
 const started = Date.now();
 
-for (const n of SIZES) {
-  for (let round_ = 0; round_ < RUNS; round_++) {
+for (const { n, rounds } of PLAN) {
+  for (let round_ = 0; round_ < rounds; round_++) {
     for (const cell of cells()) {
       for (const sys of systems) {
         const k = key(sys, cell, n);
         if (skipped.has(k)) continue;
         // Project this run's time from the same cell at the previous size, or this size's
         // earlier rounds, and skip what would blow the budget.
-        const prev = SIZES[SIZES.indexOf(n) - 1];
+        const prev = ALL_SIZES[ALL_SIZES.indexOf(n) - 1];
         const seen = runs.get(k) ?? (prev ? runs.get(key(sys, cell, prev)) : undefined);
         if (CAP_MS > 0 && seen?.length) {
           const scale = runs.get(k) ? 1 : n / prev;
@@ -152,7 +161,7 @@ for (const n of SIZES) {
 }
 
 const results = [];
-for (const n of SIZES) {
+for (const n of ALL_SIZES) {
   for (const cell of cells()) {
     for (const sys of systems) {
       const k = key(sys, cell, n);
@@ -168,6 +177,7 @@ for (const n of SIZES) {
         n,
         batch: cell.batch,
         concurrency: cell.concurrency,
+        ...(n === PROBE ? { probe: true } : {}),
       };
       if (skipped.has(k)) row.skipped = skipped.get(k);
       if (rs.length) {
@@ -213,6 +223,7 @@ const report = {
   },
   sizes: SIZES,
   rounds: RUNS,
+  ...(PROBE > 0 ? { probe: PROBE } : {}),
   capSeconds: CAP_MS / 1_000,
   systems: systems.map((s) => ({
     name: s.name,
