@@ -18,6 +18,9 @@ const load = (f) =>
 
 const num = (x) => (x === undefined ? '' : x.toLocaleString('en-US'));
 const range = (s) => `${fmt(s.median)} <sub>${fmt(s.min)}–${fmt(s.max)}</sub>`;
+/** A row's figure; one that ran fewer rounds than the others (the cap stopped it) says so. */
+const figure = (r, rounds) =>
+  r.runs < rounds ? `${fmt(r.jobsPerSec.median)} <sub>${r.runs} run</sub>` : range(r.jobsPerSec);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}x` : '–');
 
 /** Peers an edgeq figure is compared with: the ones on the same store (memory and SQLite
@@ -83,7 +86,7 @@ function throughputSections(t) {
       const cols = [1, 100].map((b) => {
         const r = find(s.name, 'enqueue', n, b, 1);
         if (!r?.jobsPerSec) return [r?.skipped ? skippedCell(s.name, 'enqueue', b, 1) : '–', ''];
-        if (s.family !== 'edgeq') return [range(r.jobsPerSec), ''];
+        if (s.family !== 'edgeq') return [figure(r, t.rounds), ''];
         const ratios = peersFor(s)
           .map((f) => {
             const p = peerFigure(f, 'enqueue', n, b, 1);
@@ -91,7 +94,7 @@ function throughputSections(t) {
           })
           .filter(Boolean)
           .join(', ');
-        return [range(r.jobsPerSec), ratios];
+        return [figure(r, t.rounds), ratios];
       });
       md += `| ${s.label ?? s.name} | ${cols[0][0]} | ${cols[0][1]} | ${cols[1][0]} | ${cols[1][1]} |\n`;
     }
@@ -108,7 +111,7 @@ function throughputSections(t) {
             : r?.skipped
               ? skippedCell(s.name, 'e2e', b, c)
               : '–';
-        return range(r.jobsPerSec);
+        return figure(r, t.rounds);
       });
       md += `| ${s.label ?? s.name} | ${cols.join(' | ')} |\n`;
     }

@@ -129,6 +129,12 @@ for (const { n, rounds } of PLAN) {
         // Project this run's time from the same cell at the previous size, or this size's
         // earlier rounds, and skip what would blow the budget.
         const prev = ALL_SIZES[ALL_SIZES.indexOf(n) - 1];
+        // Skipped by the cap at the smaller size: slower still at this one.
+        const before = prev ? skipped.get(key(sys, cell, prev)) : undefined;
+        if (CAP_MS > 0 && before?.startsWith('projected')) {
+          skipped.set(k, `${before} at ${prev.toLocaleString('en-US')} jobs already`);
+          continue;
+        }
         const seen = runs.get(k) ?? (prev ? runs.get(key(sys, cell, prev)) : undefined);
         if (CAP_MS > 0 && seen?.length) {
           const scale = runs.get(k) ? 1 : n / prev;
