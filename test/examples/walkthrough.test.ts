@@ -39,7 +39,10 @@ async function freePort(): Promise<number> {
 async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    const ok = await Promise.resolve()
+      .then(check)
+      .catch(() => false);
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
