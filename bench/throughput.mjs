@@ -27,7 +27,9 @@ import { round, summary } from './lib/stats.mjs';
 const SIZES = (process.env.SIZES ?? '10000,50000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
 const CAP_MS = Number(process.env.CAP_SECONDS ?? 8) * 1_000;
-const PROBE = Number(process.env.PROBE ?? 2_000);
+// A probe only helps below the first size (at or above it, it would mix with its rounds).
+const PROBE_ASKED = Number(process.env.PROBE ?? 2_000);
+const PROBE = PROBE_ASKED > 0 && PROBE_ASKED < Math.min(...SIZES) ? PROBE_ASKED : 0;
 /** The sizes run: the probe (one round, kept in the JSON as `probe: true`), then SIZES. */
 const PLAN = [
   ...(PROBE > 0 ? [{ n: PROBE, rounds: 1 }] : []),
