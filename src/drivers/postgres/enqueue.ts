@@ -72,7 +72,7 @@ export function enqueueParts(
         [
           'dins',
           sql`INSERT INTO ${t.jobs} AS j (${columns})
-          SELECT ${values} FROM deb WHERE true ${cond} ORDER BY ord
+          SELECT ${values} FROM deb WHERE true ${cond} ORDER BY queue, debounce_key
           ON CONFLICT (ns, queue, debounce_slot) WHERE debounce_slot IS NOT NULL DO UPDATE SET
             payload = EXCLUDED.payload, priority = EXCLUDED.priority, run_at = EXCLUDED.run_at,
             expires_at = EXCLUDED.expires_at, updated_at = EXCLUDED.updated_at
@@ -106,13 +106,18 @@ export function enqueueParts(
         'reg',
         sql`INSERT INTO ${t.queues} (ns, name, paused, created_at)
           SELECT DISTINCT ${txt(ns)}, queue, false, ${big(now)} FROM input WHERE true ${cond}
+          ORDER BY queue
           ON CONFLICT DO NOTHING`,
       ],
       [
         'ins',
-        // ORDER BY ord: of two rows with one key in a batch, the first is the one stored.
+        // Rows go in by (queue, key), so concurrent batches sharing keys take the unique
+        // index's locks in one order (listed in opposite orders, two batches would each hold a
+        // key the other waits for: a deadlock). Then by ord: of two rows with one key in a
+        // batch, the first is the one stored.
         sql`INSERT INTO ${t.jobs} (${columns})
-          SELECT ${values} FROM input WHERE debounce_key IS NULL ${cond} ORDER BY ord
+          SELECT ${values} FROM input WHERE debounce_key IS NULL ${cond}
+          ORDER BY queue, idem_key NULLS LAST, ord
           ON CONFLICT DO NOTHING
           RETURNING id, queue, idem_key`,
       ],
