@@ -11,7 +11,6 @@
  * });
  * export default { fetch: app.fetch };
  */
-
 import { bodyLimit } from 'hono/body-limit';
 import { Hono } from 'hono/tiny';
 import type { DashboardDeps } from '../dashboard/deps.js';

@@ -3,15 +3,13 @@
  * document (src/openapi) is generated from these same schemas, so they stay the one source of
  * truth. Written with zod/mini (../validation/z.ts): checks go in `.check(...)`.
  */
+
+import * as z from 'zod/mini';
 import { JOB_STATES } from '../drivers/types.js';
 import { BOUNDS, QUEUE_NAME, QUEUE_NAME_RULE } from '../runtime/config.js';
-import '../validation/z.js';
-import * as z from 'zod/mini';
+import { int } from '../validation/z.js';
 
 export { queueSettingsInput as queueSettingsBody } from '../runtime/settings.js';
-
-/** A whole number in [min, max]. */
-export const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 export const queueName = z.string().check(z.regex(QUEUE_NAME, QUEUE_NAME_RULE));
 export const jobId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a job id'));

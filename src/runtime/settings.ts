@@ -4,14 +4,14 @@
  * over the API) or from `PUT /v1/queues/:queue` (stored as the queue's config entry, kind
  * `queue`, which the drivers read in the claim's and enqueue's own round trip).
  */
+
+import * as z from 'zod/mini';
 import type { BackoffPolicy, FlowLimits, QueueSettings, RateLimit } from '../drivers/types.js';
 import { EdgeqError } from '../errors.js';
-import '../validation/z.js';
-import * as z from 'zod/mini';
+import { int } from '../validation/z.js';
 import { BOUNDS } from './config.js';
 
 const PERIODS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-const int = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 const ms = int(0, BOUNDS.maxDelayMs);
 const count = int(1, 1_000_000);
 const jitter = z.optional(z.number().check(z.gte(0), z.lte(1)));

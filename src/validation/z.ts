@@ -5,15 +5,20 @@
  * only what the schemas use. Mini loads no locale by itself, and its messages would all read
  * "Invalid input": the English one is set here, from its own module.
  *
- * Modules that build schemas import this file for its effect, then zod/mini as a namespace
- * (`import * as z from 'zod/mini'`): a namespace that is only read from is tree-shaken, while
- * one re-exported as a value drags the whole library (all 40 locales too) into the bundle.
+ * Modules that build schemas import their helpers from this file (which also sets the locale),
+ * then zod/mini as a namespace (`import * as z from 'zod/mini'`): a namespace that is only read
+ * from is tree-shaken, while one re-exported as a value drags the whole library (all 40
+ * locales too) into the bundle.
  *
  * @example
- * import '../validation/z.js';
+ * import { int } from '../validation/z.js';
  * import * as z from 'zod/mini';
+ * const leaseMs = int(1_000, 3_600_000);
  */
-import { config } from 'zod/mini';
+import { config, gte, int as integer, lte } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 config(en());
+
+/** A whole number in [min, max]. */
+export const int = (min: number, max: number) => integer().check(gte(min), lte(max));

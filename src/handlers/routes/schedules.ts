@@ -4,6 +4,7 @@
  * queue list.
  */
 import { Hono } from 'hono/tiny';
+import * as z from 'zod/mini';
 import {
   deleteSchedule,
   getSchedule,
@@ -14,11 +15,10 @@ import {
 import { EdgeqError } from '../../errors.js';
 import { BOUNDS, QUEUE_NAME } from '../../runtime/config.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import '../../validation/z.js';
-import * as z from 'zod/mini';
+import { int } from '../../validation/z.js';
 import type { AppEnv } from '../auth.js';
 import { body } from '../body.js';
-import { int, jobInput } from '../schemas.js';
+import { jobInput } from '../schemas.js';
 import { guard, nsOf } from '../scope.js';
 
 export const scheduleBody = z.strictObject({
