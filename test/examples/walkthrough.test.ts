@@ -7,13 +7,13 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeqClient } from '../../src/client/index.js';
-import { type DevProcess, FREE_PORTS, startDevProcess } from '../dev/dev-process.js';
+import { until } from '../client/support.js';
+import { closedPort, type DevProcess, FREE_PORTS, startDevProcess } from '../dev/dev-process.js';
 import { ROOT } from '../support/wrangler.js';
 
 const TOKEN = 'dev-token';
@@ -26,27 +26,6 @@ let dev: DevProcess;
 let wrangler: ChildProcess | undefined;
 let wranglerLog = '';
 let url = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Polls `check` every 250 ms until it returns true or `ms` pass. */
-async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const ok = await Promise.resolve()
-      .then(check)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The environment the README tells the user to export in the third shell. */
 const scriptEnv = () => ({ ...process.env, EDGEQ_URL: url, EDGEQ_TOKEN: TOKEN });
@@ -68,7 +47,7 @@ beforeAll(async () => {
     cwd: dir,
     lines: 1,
   });
-  const port = await freePort();
+  const port = await closedPort();
   url = `http://127.0.0.1:${port}`;
   const bin = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
   // npm run dev's flags, on a free port, plus a key prefix so the test's Redis keys are its own.
@@ -102,12 +81,16 @@ beforeAll(async () => {
   );
   wrangler.stdout!.on('data', (d: Buffer) => (wranglerLog += d.toString()));
   wrangler.stderr!.on('data', (d: Buffer) => (wranglerLog += d.toString()));
+  // Refused connections while wrangler starts count as not ready yet.
   await until(
-    async () => (await fetch(`${url}/healthz`)).ok,
+    () =>
+      fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
     90_000,
-    `wrangler dev on ${url}`,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${wranglerLog}`);
+    throw new Error(`wrangler dev on ${url}: ${err.message}\n${wranglerLog}`);
   });
 }, 120_000);
 
@@ -160,14 +143,10 @@ describe('README walk-through: the Worker on Upstash under wrangler dev, end to 
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const client = new EdgeqClient({ url, token: TOKEN });
     try {
-      await until(
-        async () => {
-          const jobs = await Promise.all(ids.map((id) => client.get(id)));
-          return jobs.every((j) => j.state === 'completed');
-        },
-        30_000,
-        'the consumer to complete every job',
-      );
+      await until(async () => {
+        const jobs = await Promise.all(ids.map((id) => client.get(id)));
+        return jobs.every((j) => j.state === 'completed');
+      }, 30_000);
     } catch (err) {
       child.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\n${out}`);
